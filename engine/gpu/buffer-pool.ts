@@ -1,0 +1,43 @@
+/**
+ * Reuses storage buffers by exact byte size. A released buffer keeps its old
+ * contents; kernels must never read what they did not write. To catch such
+ * reads in tests, `poison` fills every acquired buffer with NaN bits.
+ */
+export const STORAGE_USAGE = 0x80 /* STORAGE */ | 0x04 /* COPY_SRC */ | 0x08 /* COPY_DST */;
+const NAN_BITS = 0x7fc00000;
+
+export class BufferPool {
+  private readonly free = new Map<number, GPUBuffer[]>();
+  poison = false;
+  allocated = 0;
+  reused = 0;
+
+  constructor(private readonly device: GPUDevice) {}
+
+  acquire(bytes: number, label: string): GPUBuffer {
+    const size = Math.max(4, Math.ceil(bytes / 4) * 4);
+    const list = this.free.get(size);
+    let buffer = list?.pop();
+    if (buffer) {
+      this.reused++;
+      buffer.label = label;
+    } else {
+      this.allocated++;
+      buffer = this.device.createBuffer({ label, size, usage: STORAGE_USAGE });
+    }
+    if (this.poison) this.device.queue.writeBuffer(buffer, 0, new Uint32Array(size / 4).fill(NAN_BITS));
+    return buffer;
+  }
+
+  release(buffer: GPUBuffer): void {
+    const list = this.free.get(buffer.size) ?? [];
+    list.push(buffer);
+    this.free.set(buffer.size, list);
+  }
+
+  /** Destroys every pooled (free) buffer. */
+  trim(): void {
+    for (const list of this.free.values()) for (const b of list) b.destroy();
+    this.free.clear();
+  }
+}

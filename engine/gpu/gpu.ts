@@ -1,0 +1,254 @@
+/**
+ * The GPU runtime a kernel launcher talks to: records dispatches into one
+ * command encoder (one compute pass per dispatch, so the profiler can time
+ * each kernel), submits in batches, owns the pipeline cache and buffer pool,
+ * and turns WebGPU's asynchronous errors into exceptions that name the
+ * kernel. No Node imports: this file runs in a browser too.
+ */
+import { BufferPool } from './buffer-pool.ts';
+import type { Workgroups } from './dispatch.ts';
+import { GpuDeviceLostError, GpuKernelError } from './errors.ts';
+import type { KernelSource } from './kernel.ts';
+import { PipelineCache } from './pipeline-cache.ts';
+import { Profiler } from './profiler.ts';
+import { byteSize, dtypeOf, numel, type DType, type HostArray, type Tensor } from './tensor.ts';
+
+export interface AdapterSummary {
+  readonly vendor: string;
+  readonly architecture: string;
+  readonly device: string;
+  readonly description: string;
+  readonly isFallback: boolean;
+  readonly provider: string;
+}
+
+export interface GpuOptions {
+  /** Time every kernel (timestamp queries when the device has them). */
+  readonly profile?: boolean;
+  /** Wrap every dispatch in an error scope, so a failure names its kernel exactly (slow). */
+  readonly validateEachDispatch?: boolean;
+  /** Called with each kernel when its pipeline is compiled (e.g. to dump the WGSL). */
+  readonly onCompile?: (kernel: KernelSource) => void;
+}
+
+export type Binding = Tensor | GPUBuffer;
+
+export class Gpu {
+  readonly pipelines: PipelineCache;
+  readonly pool: BufferPool;
+  readonly profiler: Profiler | null;
+  private encoder: GPUCommandEncoder | null = null;
+  private transient: GPUBuffer[] = [];
+  private pendingError: Error | null = null;
+  private lost: GpuDeviceLostError | null = null;
+  private lastKernel = '(none)';
+  private dispatchesInEncoder = 0;
+
+  constructor(
+    readonly device: GPUDevice,
+    readonly adapter: AdapterSummary,
+    private readonly options: GpuOptions = {},
+  ) {
+    this.pipelines = new PipelineCache(device, (k, m) => this.fail(new GpuKernelError(k, m)), options.onCompile);
+    this.pool = new BufferPool(device);
+    this.profiler = options.profile ? new Profiler(device) : null;
+    device.onuncapturederror = (ev: GPUUncapturedErrorEvent) => {
+      this.fail(new GpuKernelError(kernelNamedIn(ev.error.message) ?? this.lastKernel, ev.error.message));
+    };
+    void device.lost.then((info) => {
+      if (info.reason === 'destroyed') return;
+      this.lost = new GpuDeviceLostError(
+        `GPU device lost (${info.reason}): ${info.message}. Last kernel recorded: '${this.lastKernel}'. ` +
+          'Long dispatches can trip the driver watchdog; smaller batches or sequence lengths may help.',
+      );
+    });
+  }
+
+  get limits(): GPUSupportedLimits {
+    return this.device.limits;
+  }
+
+  get maxWorkgroupsPerDimension(): number {
+    return this.device.limits.maxComputeWorkgroupsPerDimension;
+  }
+
+  // ---- tensors -----------------------------------------------------------
+
+  /** A new tensor from the pool. Contents are undefined (NaN when the pool poisons). */
+  empty(shape: readonly number[], dtype: DType, label: string): Tensor {
+    this.checkBindingSize(byteSize(shape), label);
+    return { buffer: this.pool.acquire(byteSize(shape), label), shape: [...shape], dtype, label };
+  }
+
+  /** A new tensor filled with zeros (cleared on the GPU timeline, in order with dispatches). */
+  zeros(shape: readonly number[], dtype: DType, label: string): Tensor {
+    const t = this.empty(shape, dtype, label);
+    this.clear(t);
+    return t;
+  }
+
+  clear(t: Tensor): void {
+    this.currentEncoder().clearBuffer(t.buffer);
+  }
+
+  upload(data: HostArray, shape: readonly number[], label: string): Tensor {
+    if (numel(shape) !== data.length) {
+      throw new Error(`upload '${label}': shape [${shape.join(', ')}] holds ${numel(shape)} values, data has ${data.length}`);
+    }
+    const t = this.empty(shape, dtypeOf(data), label);
+    this.write(t, data);
+    return t;
+  }
+
+  /** Overwrites a tensor from the host. Commands recorded so far are submitted first, so they see the old contents. */
+  write(t: Tensor, data: HostArray): void {
+    if (data.length !== numel(t.shape)) {
+      throw new Error(`write '${t.label}': tensor has ${numel(t.shape)} values, data has ${data.length}`);
+    }
+    if (this.dispatchesInEncoder > 0 || this.encoder) this.submit();
+    if (data.length > 0) this.device.queue.writeBuffer(t.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  release(...tensors: Tensor[]): void {
+    for (const t of tensors) this.pool.release(t.buffer);
+  }
+
+  async read(t: Tensor): Promise<HostArray> {
+    const n = numel(t.shape);
+    const bytes = await this.readBytes(t.buffer, n * 4);
+    return t.dtype === 'f32' ? new Float32Array(bytes) : t.dtype === 'u32' ? new Uint32Array(bytes) : new Int32Array(bytes);
+  }
+
+  async readF32(t: Tensor): Promise<Float32Array> {
+    if (t.dtype !== 'f32') throw new Error(`readF32 '${t.label}': tensor is ${t.dtype}`);
+    return (await this.read(t)) as Float32Array;
+  }
+
+  async readU32(t: Tensor): Promise<Uint32Array> {
+    if (t.dtype !== 'u32') throw new Error(`readU32 '${t.label}': tensor is ${t.dtype}`);
+    return (await this.read(t)) as Uint32Array;
+  }
+
+  /** Copies `bytes` from a buffer to the host. One stall: call once per step, not per layer. */
+  async readBytes(buffer: GPUBuffer, bytes: number, offset = 0): Promise<ArrayBuffer> {
+    if (bytes === 0) {
+      this.submit();
+      await this.sync();
+      return new ArrayBuffer(0);
+    }
+    const staging = this.device.createBuffer({ label: `read:${buffer.label}`, size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.currentEncoder().copyBufferToBuffer(buffer, offset, staging, 0, bytes);
+    this.submit();
+    try {
+      await staging.mapAsync(GPUMapMode.READ);
+    } catch (e) {
+      this.throwPending();
+      throw e;
+    }
+    const out = staging.getMappedRange().slice(0);
+    staging.destroy();
+    this.throwPending();
+    return out;
+  }
+
+  // ---- dispatch ----------------------------------------------------------
+
+  /**
+   * Records one kernel launch. `bindings` follow the convention: outputs,
+   * then inputs, in the order of the shader's @binding numbers; `params`
+   * (from packParams) becomes the last binding as a uniform buffer.
+   */
+  dispatch(kernel: KernelSource, bindings: readonly Binding[], workgroups: Workgroups, params?: ArrayBuffer): void {
+    if (this.lost) throw this.lost;
+    const [x, y, z] = workgroups;
+    if (x === 0 || y === 0 || z === 0) return; // nothing to do; an empty launch costs nothing
+    const max = this.maxWorkgroupsPerDimension;
+    if (x > max || y > max || z > max) {
+      throw new GpuKernelError(kernel.name, `dispatch [${x}, ${y}, ${z}] exceeds maxComputeWorkgroupsPerDimension (${max}); fold it with dispatch1d`);
+    }
+    const pipeline = this.pipelines.get(kernel);
+    const entries: GPUBindGroupEntry[] = bindings.map((b, i) => ({ binding: i, resource: { buffer: 'buffer' in b ? b.buffer : b } }));
+    if (params) {
+      const ubuf = this.device.createBuffer({ label: `${kernel.name}:params`, size: params.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+      this.device.queue.writeBuffer(ubuf, 0, params);
+      this.transient.push(ubuf);
+      entries.push({ binding: bindings.length, resource: { buffer: ubuf } });
+    }
+    if (this.options.validateEachDispatch) this.device.pushErrorScope('validation');
+    const bindGroup = this.device.createBindGroup({ label: kernel.name, layout: pipeline.getBindGroupLayout(0), entries });
+    if (this.profiler?.full) this.submit();
+    const encoder = this.currentEncoder();
+    const timestampWrites = this.profiler?.passWrites(kernel.name);
+    const pass = encoder.beginComputePass(timestampWrites ? { label: kernel.name, timestampWrites } : { label: kernel.name });
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(x, y, z);
+    pass.end();
+    this.lastKernel = kernel.name;
+    this.dispatchesInEncoder++;
+    if (this.options.validateEachDispatch) {
+      void this.device.popErrorScope().then((err) => {
+        if (err) this.fail(new GpuKernelError(kernel.name, err.message));
+      });
+    }
+  }
+
+  /** Submits the recorded commands. Cheap when nothing is recorded. */
+  submit(): void {
+    if (this.lost) throw this.lost;
+    if (!this.encoder) return;
+    const encoder = this.encoder;
+    this.encoder = null;
+    this.dispatchesInEncoder = 0;
+    const afterSubmit = this.profiler?.beforeSubmit(encoder) ?? null;
+    this.device.queue.submit([encoder.finish({ label: 'moe' })]);
+    afterSubmit?.();
+    // Destroying after submit is safe: the GPU keeps the memory until the work is done.
+    for (const b of this.transient) b.destroy();
+    this.transient = [];
+  }
+
+  /** Submits and waits for the GPU; throws the first error that happened since the last sync. */
+  async sync(): Promise<void> {
+    this.submit();
+    await this.device.queue.onSubmittedWorkDone();
+    this.throwPending();
+  }
+
+  destroy(): void {
+    this.pool.trim();
+    this.device.destroy();
+  }
+
+  private currentEncoder(): GPUCommandEncoder {
+    if (this.lost) throw this.lost;
+    this.encoder ??= this.device.createCommandEncoder({ label: 'moe' });
+    return this.encoder;
+  }
+
+  private checkBindingSize(bytes: number, label: string): void {
+    const max = this.device.limits.maxStorageBufferBindingSize;
+    if (bytes > max) {
+      throw new Error(`tensor '${label}' needs ${bytes} bytes, above maxStorageBufferBindingSize (${max}); use a smaller batch or shard the tensor`);
+    }
+  }
+
+  private fail(e: Error): void {
+    this.pendingError ??= e;
+  }
+
+  private throwPending(): void {
+    if (this.lost) throw this.lost;
+    const e = this.pendingError;
+    if (e) {
+      this.pendingError = null;
+      throw e;
+    }
+  }
+}
+
+/** Dawn quotes object labels in its messages: [ComputePipeline "router_fwd"]. */
+function kernelNamedIn(message: string): string | null {
+  const m = /\[(?:ComputePipeline|ComputePassEncoder|BindGroup|ShaderModule)\s+"([^"]+)"\]/.exec(message);
+  return m ? m[1] : null;
+}

@@ -1,0 +1,16 @@
+/** Node entry to the runtime: Dawn providers plus acquireGpu. Node-only. */
+import { acquireGpu, type AcquireOptions } from './device.ts';
+import type { Gpu } from './gpu.ts';
+import { nodeProviders } from './node-provider.ts';
+
+export async function acquireNodeGpu(options: Omit<AcquireOptions, 'providers'> = {}): Promise<Gpu> {
+  const preference = options.preference ?? adapterPreferenceFromEnv();
+  return acquireGpu({ ...options, preference, providers: nodeProviders(preference) });
+}
+
+/** MOE_ADAPTER=hardware|software|auto (default auto). */
+export function adapterPreferenceFromEnv(): 'auto' | 'hardware' | 'software' {
+  const v = (process.env.MOE_ADAPTER ?? 'auto').toLowerCase();
+  if (v === 'auto' || v === 'hardware' || v === 'software') return v;
+  throw new Error(`MOE_ADAPTER must be one of auto, hardware, software; got '${process.env.MOE_ADAPTER}'`);
+}
