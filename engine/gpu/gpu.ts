@@ -129,6 +129,42 @@ export class Gpu {
     return (await this.read(t)) as Uint32Array;
   }
 
+  /**
+   * Reads several tensors with one copy and one map: the once-per-step
+   * readback of losses, counts and norms, without a stall per tensor.
+   */
+  async readMany(tensors: readonly Tensor[]): Promise<HostArray[]> {
+    const sizes = tensors.map((t) => numel(t.shape) * 4);
+    const total = sizes.reduce((a, b) => a + b, 0);
+    if (total === 0) {
+      await this.sync();
+      return tensors.map((t) => (t.dtype === 'f32' ? new Float32Array(0) : t.dtype === 'u32' ? new Uint32Array(0) : new Int32Array(0)));
+    }
+    const staging = this.device.createBuffer({ label: 'read:many', size: total, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const encoder = this.currentEncoder();
+    let offset = 0;
+    tensors.forEach((t, i) => {
+      if (sizes[i] > 0) encoder.copyBufferToBuffer(t.buffer, 0, staging, offset, sizes[i]);
+      offset += sizes[i];
+    });
+    this.submit();
+    try {
+      await staging.mapAsync(GPUMapMode.READ);
+    } catch (e) {
+      this.throwPending();
+      throw e;
+    }
+    const all = staging.getMappedRange().slice(0);
+    staging.destroy();
+    this.throwPending();
+    offset = 0;
+    return tensors.map((t, i) => {
+      const bytes = all.slice(offset, offset + sizes[i]);
+      offset += sizes[i];
+      return t.dtype === 'f32' ? new Float32Array(bytes) : t.dtype === 'u32' ? new Uint32Array(bytes) : new Int32Array(bytes);
+    });
+  }
+
   /** Copies `bytes` from a buffer to the host. One stall: call once per step, not per layer. */
   async readBytes(buffer: GPUBuffer, bytes: number, offset = 0): Promise<ArrayBuffer> {
     if (bytes === 0) {

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { ceilDiv, dispatch1d, dispatch2d, foldWorkgroups, kernelKey, packParams } from '../../engine/gpu/index.ts';
+import { testGpu } from '../helpers/gpu.ts';
+
+describe('dispatch arithmetic', () => {
+  it('ceil-divides and folds past the per-dimension limit', () => {
+    expect(ceilDiv(0, 64)).toBe(0);
+    expect(ceilDiv(65, 64)).toBe(2);
+    expect(foldWorkgroups(10, 8)).toEqual([8, 2, 1]);
+    expect(foldWorkgroups(8, 8)).toEqual([8, 1, 1]);
+    expect(foldWorkgroups(65, 8)).toEqual([8, 8, 2]);
+    expect(dispatch1d(65536 * 64 + 1, 64)).toEqual([65535, 2, 1]);
+    expect(() => foldWorkgroups(8 * 8 * 8 + 1, 8)).toThrow(/exceed maxComputeWorkgroupsPerDimension/);
+    expect(dispatch2d(100, 33, 32, 16)).toEqual([3, 4, 1]);
+    expect(() => dispatch2d(1, 70000 * 16, 1, 16, 65535)).toThrow(/along x/);
+  });
+  it('every folded launch covers the items exactly once (no gaps)', () => {
+    for (const count of [1, 7, 8, 9, 63, 64, 65, 500]) {
+      const [x, y, z] = foldWorkgroups(count, 8);
+      expect(x * y * z).toBeGreaterThanOrEqual(count);
+      expect(x * y * z - count).toBeLessThan(x * y);
+    }
+  });
+});
+
+describe('kernel cache key', () => {
+  it('differs by constants, entry point and code, not by constant order', () => {
+    const a = { name: 'k', code: 'x', constants: { A: 1, B: 2 } };
+    expect(kernelKey(a)).toBe(kernelKey({ name: 'k', code: 'x', constants: { B: 2, A: 1 } }));
+    expect(kernelKey(a)).not.toBe(kernelKey({ ...a, constants: { A: 1, B: 3 } }));
+    expect(kernelKey(a)).not.toBe(kernelKey({ ...a, code: 'y' }));
+    expect(kernelKey(a)).not.toBe(kernelKey({ ...a, entryPoint: 'other' }));
+  });
+});
+
+describe('params', () => {
+  it('packs scalars little-endian, padded to 16 bytes, and rejects bad values', () => {
+    const buf = packParams([['u32', 7], ['f32', 0.5], ['i32', -2]]);
+    expect(buf.byteLength).toBe(16);
+    const v = new DataView(buf);
+    expect([v.getUint32(0, true), v.getFloat32(4, true), v.getInt32(8, true)]).toEqual([7, 0.5, -2]);
+    expect(() => packParams([['u32', -1]])).toThrow(/not a u32/);
+    expect(() => packParams([['f32', NaN]])).toThrow(/not finite/);
+  });
+});
+
+const FILL = `
+struct P { n: u32, v: f32 }
+@group(0) @binding(0) var<storage, read_write> o: array<f32>;
+@group(0) @binding(1) var<uniform> p: P;
+@compute @workgroup_size(64) fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+                                     @builtin(local_invocation_index) li: u32) {
+  let i = (wid.x + wid.y * nwg.x) * 64u + li;
+  if (i < p.n) { o[i] = p.v + f32(i); }
+}`;
+
+describe('Gpu runtime', () => {
+  it('dispatches, reads several tensors at once, and writes after pending work in order', async () => {
+    const gpu = await testGpu();
+    const a = gpu.empty([130], 'f32', 'a');
+    gpu.dispatch({ name: 'fill', code: FILL }, [a], dispatch1d(130, 64), packParams([['u32', 130], ['f32', 1]]));
+    const b = gpu.upload(new Uint32Array([5, 6, 7]), [3], 'b');
+    const [ra, rb] = await gpu.readMany([a, b]);
+    expect(ra[0]).toBe(1);
+    expect(ra[129]).toBe(130);
+    expect([...rb]).toEqual([5, 6, 7]);
+    gpu.release(a, b);
+  });
+
+  it('names the kernel when a dispatch is invalid', async () => {
+    const gpu = await testGpu();
+    const wrongType = gpu.upload(new Float32Array(4), [4], 'w');
+    // Binding a storage buffer where the shader expects a uniform is a validation error.
+    gpu.dispatch({ name: 'broken_fill', code: FILL }, [wrongType, wrongType.buffer], [1, 1, 1]);
+    await expect(gpu.sync()).rejects.toThrow(/broken_fill/);
+    gpu.release(wrongType);
+  });
+
+  it('reports a WGSL compile error with the kernel name', async () => {
+    const gpu = await testGpu();
+    const t = gpu.empty([4], 'f32', 't');
+    gpu.dispatch({ name: 'syntax_error_kernel', code: '@compute @workgroup_size(1) fn main() { let x: f32 = ; }' }, [], [1, 1, 1]);
+    await expect(gpu.sync()).rejects.toThrow(/syntax_error_kernel/);
+    gpu.release(t);
+  });
+});
