@@ -1,0 +1,82 @@
+/**
+ * matmul in every transpose combination against the float64 reference, on
+ * shapes that are not multiples of the 32x32 output tile, plus the batched
+ * accumulate path and K = 0. Smaller than test/kernels/matmul.test.ts: these
+ * exist to catch runtime differences (wgpu vs Dawn validation, WGSL
+ * compilers), not to re-test the kernel's arithmetic exhaustively.
+ */
+import type { Gpu } from '../../engine/gpu/index.ts';
+import { matmul, matmulInto } from '../../kernels/matmul/matmul.ts';
+import { matmulRef } from '../../kernels/matmul/reference.ts';
+import { expectClose, expectEqual } from '../helpers/numerics.ts';
+import { randomArray } from '../helpers/rng.ts';
+import type { SharedCase } from './case.ts';
+
+async function product(gpu: Gpu, M: number, K: number, N: number, transA: boolean, transB: boolean): Promise<void> {
+  const a = randomArray(M * K, M * 1000 + K);
+  const b = randomArray(K * N, K * 1000 + N + 7);
+  const A = gpu.upload(a, transA ? [K, M] : [M, K], 'A');
+  const B = gpu.upload(b, transB ? [N, K] : [K, N], 'B');
+  const C = matmul(gpu, A, B, { transA, transB });
+  try {
+    expectClose(`matmul C [${M}, ${N}]`, await gpu.readF32(C), matmulRef(a, b, M, K, N, { transA, transB }));
+  } finally {
+    gpu.release(A, B, C);
+  }
+}
+
+const SHAPES: ReadonlyArray<readonly [number, number, number]> = [
+  [37, 53, 29], // every dimension ragged against the tiles
+  [5, 1, 7], // K = 1
+  [1, 70, 3], // one output row, K spans several BK steps
+];
+
+const products: SharedCase[] = [];
+for (const [M, K, N] of SHAPES) {
+  for (const transA of [false, true]) {
+    for (const transB of [false, true]) {
+      // Every transpose variant on the ragged shape; the small shapes once each with and without transposes.
+      if (M !== 37 && transA !== transB) continue;
+      products.push({
+        name: `matmul: op(A)[${M},${K}]·op(B)[${K},${N}] transA=${transA} transB=${transB}`,
+        run: (gpu) => product(gpu, M, K, N, transA, transB),
+      });
+    }
+  }
+}
+
+export const matmulCases: readonly SharedCase[] = [
+  ...products,
+  {
+    name: 'matmul: batched, accumulate, alpha=0.5',
+    run: async (gpu) => {
+      const [batch, M, K, N] = [3, 19, 33, 21];
+      const a = randomArray(batch * M * K, 1);
+      const b = randomArray(batch * K * N, 2);
+      const c0 = randomArray(batch * M * N, 3);
+      const A = gpu.upload(a, [batch, M, K], 'A');
+      const B = gpu.upload(b, [batch, K, N], 'B');
+      const C = gpu.upload(c0, [batch, M, N], 'C');
+      matmulInto(gpu, C, A, B, { batch, accumulate: true, alpha: 0.5 });
+      try {
+        expectClose('matmul C (batched, accumulate)', await gpu.readF32(C), matmulRef(a, b, M, K, N, { batch, alpha: 0.5, c0 }));
+      } finally {
+        gpu.release(A, B, C);
+      }
+    },
+  },
+  {
+    name: 'matmul: K = 0 writes zeros',
+    run: async (gpu) => {
+      const A = gpu.upload(new Float32Array(0), [4, 0], 'A');
+      const B = gpu.upload(new Float32Array(0), [0, 3], 'B');
+      const C = matmul(gpu, A, B);
+      try {
+        // The pool may hand back a NaN-poisoned buffer: every output must still be written.
+        expectEqual('matmul C (K = 0)', await gpu.readF32(C), new Float32Array(12));
+      } finally {
+        gpu.release(A, B, C);
+      }
+    },
+  },
+];
