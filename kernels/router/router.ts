@@ -1,0 +1,128 @@
+/**
+ * Router forward: logits = x·Wg (tiled matmul), then one workgroup per
+ * block of tokens for softmax, top-k and renormalisation, then one small
+ * workgroup for counts and the two losses (deterministic, no float atomics).
+ * Outputs follow the MoE data contract in kernels/README.md.
+ *
+ * Legend: N tokens, H hidden, E experts, K top-k, B blocks of TB tokens.
+ */
+import { dispatch1d, packParams, wgslConsts, type Gpu, type KernelSource, type Tensor } from '../../engine/gpu/index.ts';
+import { matmul } from '../matmul/matmul.ts';
+import lossesBody from './route-losses.wgsl.ts';
+import routeBody from './route.wgsl.ts';
+
+/**
+ * The one definition of the router's tunables. TB: tokens per workgroup
+ * (one invocation each); E_MAX: the most experts workgroup memory is sized
+ * for (1 KiB of counts at 256); FIN_WG: the losses kernel's workgroup (a power of two).
+ */
+export const ROUTER_TUNING = { TB: 64, E_MAX: 256, FIN_WG: 256 } as const;
+
+const ROUTE: KernelSource = {
+  name: 'router_route',
+  code: `${wgslConsts({ TB: ROUTER_TUNING.TB, E_MAX: ROUTER_TUNING.E_MAX })}\n${routeBody}`,
+};
+const LOSSES: KernelSource = {
+  name: 'router_losses',
+  code: `${wgslConsts({ FIN_WG: ROUTER_TUNING.FIN_WG })}\n${lossesBody}`,
+};
+
+export interface RouterForwardOptions {
+  /** Experts per token, 1..E. */
+  readonly K: number;
+  /** Per-expert bias [E] added to the logits for selection only (probabilities and weights ignore it). */
+  readonly bias_E?: Tensor;
+  /** Names the layer in buffer labels and errors, e.g. 'layer3.router'. */
+  readonly label?: string;
+}
+
+/** What the router hands on (owned by the caller; release with releaseRouterOutputs). */
+export interface RouterOutputs {
+  readonly idx_NK: Tensor;
+  readonly weight_NK: Tensor;
+  readonly probs_NE: Tensor;
+  readonly counts_E: Tensor;
+  /** log-sum-exp of each token's logits (the z-loss backward needs it). */
+  readonly lse_N: Tensor;
+  /** P_e = mean_t probs[t, e] (telemetry; its all-reduce gives the global P). */
+  readonly meanProbs_E: Tensor;
+  /** [1] mean_t lse_t^2. */
+  readonly zLoss_1: Tensor;
+  /** [1] E · sum_e f_e · P_e, f_e = counts_e / (N·K). */
+  readonly auxLoss_1: Tensor;
+}
+
+export function routerForward(gpu: Gpu, x_NH: Tensor, wg_HE: Tensor, opts: RouterForwardOptions): RouterOutputs {
+  const name = opts.label ?? 'router';
+  if (x_NH.shape.length !== 2 || wg_HE.shape.length !== 2 || x_NH.dtype !== 'f32' || wg_HE.dtype !== 'f32') {
+    throw new Error(`${name} forward: expected f32 x_NH [N, H] and wg_HE [H, E], got x ${x_NH.dtype} [${x_NH.shape.join(', ')}], wg ${wg_HE.dtype} [${wg_HE.shape.join(', ')}]`);
+  }
+  if (x_NH.shape[1] !== wg_HE.shape[0]) {
+    throw new Error(`${name} forward: x_NH [${x_NH.shape.join(', ')}] and wg_HE [${wg_HE.shape.join(', ')}] disagree on H; wg must be [H, E]`);
+  }
+  checkRouting(name, wg_HE.shape[1], opts); // before any work is recorded
+  const logits_NE = matmul(gpu, x_NH, wg_HE, {}, `${name}.logits_NE`);
+  const out = routeLogits(gpu, logits_NE, opts);
+  gpu.release(logits_NE);
+  return out;
+}
+
+/** Softmax, top-k, weights, counts and losses from precomputed logits [N, E]. */
+export function routeLogits(gpu: Gpu, logits_NE: Tensor, opts: RouterForwardOptions): RouterOutputs {
+  const name = opts.label ?? 'router';
+  const { TB } = ROUTER_TUNING;
+  if (logits_NE.shape.length !== 2 || logits_NE.dtype !== 'f32') {
+    throw new Error(`${name} forward: logits must be f32 [N, E], got ${logits_NE.dtype} [${logits_NE.shape.join(', ')}]`);
+  }
+  const [N, E] = logits_NE.shape;
+  const K = opts.K;
+  checkRouting(name, E, opts);
+  const bias = opts.bias_E;
+  const blocks = Math.ceil(N / TB);
+  const out: RouterOutputs = {
+    idx_NK: gpu.empty([N, K], 'u32', `${name}.idx_NK`),
+    weight_NK: gpu.empty([N, K], 'f32', `${name}.weight_NK`),
+    probs_NE: gpu.empty([N, E], 'f32', `${name}.probs_NE`),
+    counts_E: gpu.empty([E], 'u32', `${name}.counts_E`),
+    lse_N: gpu.empty([N], 'f32', `${name}.lse_N`),
+    meanProbs_E: gpu.empty([E], 'f32', `${name}.meanProbs_E`),
+    zLoss_1: gpu.empty([1], 'f32', `${name}.zLoss`),
+    auxLoss_1: gpu.empty([1], 'f32', `${name}.auxLoss`),
+  };
+  const blockCounts = gpu.empty([blocks, E], 'u32', `${name}.blockCounts`);
+  const blockSums = gpu.empty([blocks, E + 1], 'f32', `${name}.blockSums`);
+  // Without a bias the shader never reads binding 7, but it needs a buffer:
+  // the logits again (two read-only bindings may alias).
+  const biasBinding = bias ?? logits_NE;
+  gpu.dispatch(
+    ROUTE,
+    [out.idx_NK, out.weight_NK, out.probs_NE, out.lse_N, blockCounts, blockSums, logits_NE, biasBinding],
+    dispatch1d(N, TB, gpu.maxWorkgroupsPerDimension),
+    packParams([['u32', N], ['u32', E], ['u32', K], ['u32', bias ? 1 : 0]]),
+  );
+  gpu.dispatch(
+    LOSSES,
+    [out.counts_E, out.meanProbs_E, out.zLoss_1, out.auxLoss_1, blockCounts, blockSums],
+    [1, 1, 1],
+    packParams([['u32', N], ['u32', E], ['u32', K], ['u32', blocks]]),
+  );
+  gpu.release(blockCounts, blockSums);
+  return out;
+}
+
+function checkRouting(name: string, E: number, opts: RouterForwardOptions): void {
+  const { E_MAX } = ROUTER_TUNING;
+  const K = opts.K;
+  if (E < 1 || E > E_MAX) {
+    throw new Error(`${name} forward: E=${E} experts; the router kernel supports 1..${E_MAX} (ROUTER_TUNING.E_MAX sizes its workgroup memory)`);
+  }
+  if (!Number.isInteger(K) || K < 1 || K > E) throw new Error(`${name} forward: K=${K} must be an integer in 1..E (E=${E})`);
+  const bias = opts.bias_E;
+  if (bias && (bias.dtype !== 'f32' || bias.shape.length !== 1 || bias.shape[0] !== E)) {
+    throw new Error(`${name} forward: bias_E must be f32 [${E}], got ${bias.dtype} [${bias.shape.join(', ')}]`);
+  }
+}
+
+export function releaseRouterOutputs(gpu: Gpu, out: RouterOutputs): void {
+  gpu.release(out.idx_NK, out.weight_NK, out.probs_NE, out.counts_E, out.lse_N, out.meanProbs_E, out.zLoss_1, out.auxLoss_1);
+}
