@@ -4,14 +4,17 @@
  * matmul.cases.ts), import it here, and check it with
  * `bash scripts/test-deno.sh <kernel>` and `bash scripts/test-browser.sh <kernel>`.
  *
- * Still to add, once their kernels land in kernels/<name>/ and pass their
- * Node tests: router (softmax, top-k, renormalise, counts), permute
- * (offsets, slotRow/rowSlot, capacity drops), experts (grouped SwiGLU GEMM),
- * rmsnorm (forward and backward), combine.
+ * Still to add, once their kernels are committed and pass their Node tests:
+ * router backward, permute (offsets, slotRow/rowSlot, capacity drops),
+ * experts (grouped SwiGLU GEMM), combine (forward and backward),
+ * cross-entropy, AdamW, grad-norm, elementwise.
  */
 import type { SharedCase } from './case.ts';
+import { embeddingCases } from './embedding.cases.ts';
 import { matmulCases } from './matmul.cases.ts';
+import { rmsnormCases } from './rmsnorm.cases.ts';
+import { routerCases } from './router.cases.ts';
 
 export type { SharedCase } from './case.ts';
 
-export const SHARED_CASES: readonly SharedCase[] = [...matmulCases];
+export const SHARED_CASES: readonly SharedCase[] = [...matmulCases, ...rmsnormCases, ...embeddingCases, ...routerCases];
