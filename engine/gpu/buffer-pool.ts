@@ -1,10 +1,10 @@
 /**
  * Reuses storage buffers by exact byte size. A released buffer keeps its old
  * contents; kernels must never read what they did not write. To catch such
- * reads in tests, `poison` fills every acquired buffer with NaN bits.
+ * reads in tests, `poison` asks the Gpu to fill every acquired buffer with
+ * NaN bits (in command order, see Gpu.empty).
  */
 export const STORAGE_USAGE = 0x80 /* STORAGE */ | 0x04 /* COPY_SRC */ | 0x08 /* COPY_DST */;
-const NAN_BITS = 0x7fc00000;
 
 export class BufferPool {
   private readonly free = new Map<number, GPUBuffer[]>();
@@ -25,7 +25,6 @@ export class BufferPool {
       this.allocated++;
       buffer = this.device.createBuffer({ label, size, usage: STORAGE_USAGE });
     }
-    if (this.poison) this.device.queue.writeBuffer(buffer, 0, new Uint32Array(size / 4).fill(NAN_BITS));
     return buffer;
   }
 

@@ -43,6 +43,7 @@ export class Gpu {
   private lost: GpuDeviceLostError | null = null;
   private lastKernel = '(none)';
   private dispatchesInEncoder = 0;
+  private nanSource: GPUBuffer | null = null;
 
   constructor(
     readonly device: GPUDevice,
@@ -77,7 +78,26 @@ export class Gpu {
   /** A new tensor from the pool. Contents are undefined (NaN when the pool poisons). */
   empty(shape: readonly number[], dtype: DType, label: string): Tensor {
     this.checkBindingSize(byteSize(shape), label);
-    return { buffer: this.pool.acquire(byteSize(shape), label), shape: [...shape], dtype, label };
+    const buffer = this.pool.acquire(byteSize(shape), label);
+    if (this.pool.poison) this.poisonBuffer(buffer);
+    return { buffer, shape: [...shape], dtype, label };
+  }
+
+  /**
+   * Fills a buffer with NaN bits as a command in the encoder, so it lands
+   * after the commands already recorded (a queue.writeBuffer would jump
+   * ahead of them and could wipe a buffer that pending passes still use).
+   */
+  private poisonBuffer(buffer: GPUBuffer): void {
+    if (!this.nanSource || this.nanSource.size < buffer.size) {
+      // The old source may still be used by recorded copies: destroy it after the submit.
+      if (this.nanSource) this.transient.push(this.nanSource);
+      const size = Math.max(buffer.size, 1 << 16);
+      this.nanSource = this.device.createBuffer({ label: 'nan-source', size, usage: GPUBufferUsage.COPY_SRC, mappedAtCreation: true });
+      new Uint32Array(this.nanSource.getMappedRange()).fill(0x7fc00000);
+      this.nanSource.unmap();
+    }
+    this.currentEncoder().copyBufferToBuffer(this.nanSource, 0, buffer, 0, buffer.size);
   }
 
   /** A new tensor filled with zeros (cleared on the GPU timeline, in order with dispatches). */

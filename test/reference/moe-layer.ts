@@ -72,7 +72,8 @@ export function moeLayerRef(x_NH: ArrayLike<number>, p: MoeLayerParams, s: MoeLa
   }
   const counts = new Int32Array(E);
   const kept = new Uint8Array(N * K);
-  const capacity = s.dropTokens ? Math.ceil((s.capacityFactor * N * K) / E) : Infinity;
+  // ceil of the exact quotient: 1.1·10 is 11, even though the float product is 11.000000000000002.
+  const capacity = s.dropTokens ? Math.ceil((s.capacityFactor * N * K) / E - 1e-9) : Infinity;
   for (let slot = 0; slot < N * K; slot++) {
     const e = idx[slot];
     kept[slot] = counts[e] < capacity ? 1 : 0;
