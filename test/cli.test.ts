@@ -61,6 +61,15 @@ describe('moe CLI', () => {
     expect(none.stderr).toContain('missing command');
   });
 
+  it('validate is dispatched through the table: OK for a shipped config, usage error without a file', async () => {
+    const ok = await moe(['validate', '--no-env', 'configs/smoke.yaml']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/^OK configs\/smoke\.yaml \(model hash [0-9a-f]{12}\)$/m);
+    const none = await moe(['validate']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/^moe validate: no config file given\nUsage: moe validate/);
+  });
+
   it('info --json gives a parsable adapter record with limits at least the WebGPU minimums', async () => {
     const r = await moe(['info', '--json']);
     expect(r.code, r.stderr).toBe(0);
