@@ -95,7 +95,7 @@ describe('adamw', () => {
     const h = full({ lr: 0.01, beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 0.05 });
     const p0 = randomArray(n, 11);
     const s = upload(gpu, p0, new Float32Array(n), new Float32Array(n), new Float32Array(n), 1);
-    let ref = { param: Float64Array.from(p0), m: new Float64Array(n), v: new Float64Array(n) };
+    let ref: ReturnType<typeof adamwRef> = { param: Float64Array.from(p0), m: new Float64Array(n), v: new Float64Array(n) };
     for (let step = 1; step <= 5; step++) {
       const g = randomArray(n, 100 + step);
       gpu.write(s.grad, g);
