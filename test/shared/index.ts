@@ -5,16 +5,28 @@
  * `bash scripts/test-deno.sh <kernel>` and `bash scripts/test-browser.sh <kernel>`.
  *
  * Still to add, once their kernels are committed and pass their Node tests:
- * router backward, permute (offsets, slotRow/rowSlot, capacity drops),
- * experts (grouped SwiGLU GEMM), combine (forward and backward),
- * cross-entropy, AdamW, grad-norm, elementwise.
+ * experts (grouped SwiGLU GEMM), AdamW, grad-norm, elementwise.
  */
 import type { SharedCase } from './case.ts';
+import { combineCases } from './combine.cases.ts';
+import { crossEntropyCases } from './cross-entropy.cases.ts';
 import { embeddingCases } from './embedding.cases.ts';
 import { matmulCases } from './matmul.cases.ts';
+import { permuteCases } from './permute.cases.ts';
 import { rmsnormCases } from './rmsnorm.cases.ts';
+import { routerBackwardCases } from './router-backward.cases.ts';
 import { routerCases } from './router.cases.ts';
 
 export type { SharedCase } from './case.ts';
 
-export const SHARED_CASES: readonly SharedCase[] = [...matmulCases, ...rmsnormCases, ...embeddingCases, ...routerCases];
+/** In the order of a training step: forward kernels, then backward-only ones. */
+export const SHARED_CASES: readonly SharedCase[] = [
+  ...matmulCases,
+  ...embeddingCases,
+  ...rmsnormCases,
+  ...routerCases,
+  ...permuteCases,
+  ...combineCases,
+  ...crossEntropyCases,
+  ...routerBackwardCases,
+];
