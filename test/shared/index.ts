@@ -5,13 +5,14 @@
  * `bash scripts/test-deno.sh <kernel>` and `bash scripts/test-browser.sh <kernel>`.
  *
  * Still to add, once their kernels are committed and pass their Node tests:
- * experts (grouped SwiGLU GEMM), AdamW, grad-norm, elementwise.
+ * experts (grouped SwiGLU GEMM), elementwise.
  */
 import type { SharedCase } from './case.ts';
 import { combineCases } from './combine.cases.ts';
 import { crossEntropyCases } from './cross-entropy.cases.ts';
 import { embeddingCases } from './embedding.cases.ts';
 import { matmulCases } from './matmul.cases.ts';
+import { optimizerCases } from './optimizer.cases.ts';
 import { permuteCases } from './permute.cases.ts';
 import { rmsnormCases } from './rmsnorm.cases.ts';
 import { routerBackwardCases } from './router-backward.cases.ts';
@@ -29,4 +30,5 @@ export const SHARED_CASES: readonly SharedCase[] = [
   ...combineCases,
   ...crossEntropyCases,
   ...routerBackwardCases,
+  ...optimizerCases,
 ];
