@@ -58,7 +58,8 @@ export function gradNorm(gpu: Gpu, grads: readonly Tensor[], o: GradNormOptions 
     slotStart[t + 1] = slotStart[t] + Math.max(1, Math.ceil(numel(g.shape) / GRAD_NORM_CHUNK));
   });
   const slots = slotStart[T];
-  // Uploaded first: an upload submits what is recorded, so it must precede this call's dispatches.
+  // One small upload per call (gpu.upload submits the commands recorded so far);
+  // cache the slot starts per tensor list if that ever shows in a profile.
   const starts = gpu.upload(slotStart, [T + 1], 'grad_norm_slot_start');
   const partialSumsq = gpu.empty([slots], 'f32', 'grad_norm_partial_sumsq');
   const partialBad = gpu.empty([slots], 'u32', 'grad_norm_partial_bad');
