@@ -6,11 +6,24 @@
 import { dispatch2d, packParams, wgslConsts, type Gpu, type KernelSource, type Tensor } from '../../engine/gpu/index.ts';
 import body from './matmul.wgsl.ts';
 
-/** The one definition of matmul's tile sizes (WGSL gets them as a header). */
-export const MATMUL_TUNING = { WG_X: 8, WG_Y: 8, TM: 4, TN: 4, BK: 16 } as const;
-const CODE = `${wgslConsts(MATMUL_TUNING)}\n${body}`;
-const BM = MATMUL_TUNING.WG_Y * MATMUL_TUNING.TM;
-const BN = MATMUL_TUNING.WG_X * MATMUL_TUNING.TN;
+/**
+ * The one definition of matmul's tile sizes (WGSL gets them as a header).
+ * Each of the WG_X x WG_Y invocations of a workgroup computes TM x TN
+ * outputs. TM = TN = 8 is written out in the shader (software WebGPU does
+ * not unroll loops); WG_X and WG_Y were picked by bench/kernels/tune-matmul.ts.
+ */
+export const MATMUL_TUNING = { WG_X: 8, WG_Y: 8, TM: 8, TN: 8 } as const;
+export interface MatmulTuning {
+  readonly WG_X: number;
+  readonly WG_Y: number;
+  readonly TM: 8;
+  readonly TN: 8;
+}
+const CODE = codeFor(MATMUL_TUNING);
+
+function codeFor(t: MatmulTuning): string {
+  return `${wgslConsts({ WG_X: t.WG_X, WG_Y: t.WG_Y, TM: t.TM, TN: t.TN })}\n${body}`;
+}
 
 export interface MatmulOptions {
   readonly transA?: boolean;
@@ -20,11 +33,14 @@ export interface MatmulOptions {
   readonly alpha?: number;
   /** Number of independent products, each operand laid out contiguously one after another. */
   readonly batch?: number;
+  /** Workgroup shape; default MATMUL_TUNING (the tuning benchmark tries others). */
+  readonly tuning?: MatmulTuning;
 }
 
 export function matmulKernel(o: MatmulOptions): KernelSource {
   const name = `matmul_${o.transA ? 't' : 'n'}${o.transB ? 't' : 'n'}${o.accumulate ? '_acc' : ''}`;
-  return { name, code: CODE, constants: { TRANS_A: o.transA ? 1 : 0, TRANS_B: o.transB ? 1 : 0, ACCUMULATE: o.accumulate ? 1 : 0 } };
+  const code = o.tuning && o.tuning !== MATMUL_TUNING ? codeFor(o.tuning) : CODE;
+  return { name, code, constants: { TRANS_A: o.transA ? 1 : 0, TRANS_B: o.transB ? 1 : 0, ACCUMULATE: o.accumulate ? 1 : 0 } };
 }
 
 /** Derives M, K, N from the stored shapes and checks they agree. */
@@ -60,7 +76,8 @@ export function matmulInto(gpu: Gpu, c: Tensor, a: Tensor, b: Tensor, o: MatmulO
     ['u32', M * K], ['u32', K * N], ['u32', M * N],
     ['f32', o.alpha ?? 1],
   ]);
-  gpu.dispatch(matmulKernel(o), [c, a, b], dispatch2d(M, N, BM, BN, gpu.maxWorkgroupsPerDimension, batch), params);
+  const t = o.tuning ?? MATMUL_TUNING;
+  gpu.dispatch(matmulKernel(o), [c, a, b], dispatch2d(M, N, t.WG_Y * t.TM, t.WG_X * t.TN, gpu.maxWorkgroupsPerDimension, batch), params);
 }
 
 /** Allocates C and records the product. */
