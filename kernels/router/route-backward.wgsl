@@ -4,7 +4,9 @@
 // with c_e = aux_scale · aux_counts_e. The weight term uses that the
 // renormalised weights are the softmax of the chosen logits; the selection
 // itself is piecewise constant and has no gradient (nor has the bias).
-// TB and E_MAX come from the TypeScript tuning object (kernels/router/router.ts).
+// No workgroup memory or barriers (costly on software WebGPU): every
+// invocation reads the counts itself, the same address across invocations.
+// TB comes from the TypeScript tuning object (kernels/router/router.ts).
 
 struct Params {
   N: u32,
@@ -23,24 +25,21 @@ struct Params {
 @group(0) @binding(6) var<storage, read> aux_counts_E: array<u32>;
 @group(0) @binding(7) var<uniform> p: Params;
 
-var<workgroup> c: array<f32, E_MAX>;
-
 @compute @workgroup_size(TB)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
-  let block = wid.x + wid.y * nwg.x + wid.z * nwg.x * nwg.y;
-  if (block * TB >= p.N) { return; } // folded launches overshoot (uniform per workgroup)
+  let t = (wid.x + wid.y * nwg.x + wid.z * nwg.x * nwg.y) * TB + lid;
+  if (t >= p.N) { return; } // folded launches overshoot
   let E = p.E;
   let K = p.K;
-  for (var e = lid; e < E; e += TB) { c[e] = p.aux_scale * f32(aux_counts_E[e]); }
-  workgroupBarrier();
-  let t = block * TB + lid;
-  if (t >= p.N) { return; }
   let row = t * E;
   var pc = 0.0;
-  for (var e = 0u; e < E; e++) { pc += probs_NE[row + e] * c[e]; }
+  for (var e = 0u; e < E; e++) { pc += probs_NE[row + e] * (p.aux_scale * f32(aux_counts_E[e])); }
   let zt = p.z_scale * lse_N[t];
-  for (var e = 0u; e < E; e++) { dlogits_NE[row + e] = probs_NE[row + e] * (zt + c[e] - pc); }
+  for (var e = 0u; e < E; e++) {
+    let c = p.aux_scale * f32(aux_counts_E[e]);
+    dlogits_NE[row + e] = probs_NE[row + e] * (zt + c - pc);
+  }
   var dot = 0.0;
   for (var k = 0u; k < K; k++) { dot += dweight_NK[t * K + k] * weight_NK[t * K + k]; }
   for (var k = 0u; k < K; k++) {

@@ -1,6 +1,7 @@
-// Router, whole batch: expert counts, mean probabilities P_e, the z-loss
+// Router, whole batch: mean probabilities P_e, the z-loss
 // mean_t lse_t^2 and the auxiliary loss E · sum_e f_e · P_e with
-// f_e = counts_e / (N·K), from the per-block partials of route.wgsl.
+// f_e = counts_e / (N·K), from the counts of route.wgsl and the per-block
+// sums of route-partials.wgsl.
 // One workgroup; blocks are summed in ascending order and the per-thread
 // parts by a fixed tree, so the result is the same on every run.
 // FIN_WG (a power of two) comes from the TypeScript tuning object.
@@ -12,13 +13,12 @@ struct Params {
   blocks: u32,
 }
 
-@group(0) @binding(0) var<storage, read_write> counts_E: array<u32>;
-@group(0) @binding(1) var<storage, read_write> mean_probs_E: array<f32>;
-@group(0) @binding(2) var<storage, read_write> z_loss: array<f32>;
-@group(0) @binding(3) var<storage, read_write> aux_loss: array<f32>;
-@group(0) @binding(4) var<storage, read> block_counts_BE: array<u32>;
-@group(0) @binding(5) var<storage, read> block_sums_BE1: array<f32>;
-@group(0) @binding(6) var<uniform> p: Params;
+@group(0) @binding(0) var<storage, read_write> mean_probs_E: array<f32>;
+@group(0) @binding(1) var<storage, read_write> z_loss: array<f32>;
+@group(0) @binding(2) var<storage, read_write> aux_loss: array<f32>;
+@group(0) @binding(3) var<storage, read> counts_E: array<u32>;
+@group(0) @binding(4) var<storage, read> block_sums_BE1: array<f32>;
+@group(0) @binding(5) var<uniform> p: Params;
 
 var<workgroup> aux_part: array<f32, FIN_WG>;
 var<workgroup> z_part: array<f32, FIN_WG>;
@@ -31,16 +31,11 @@ fn main(@builtin(local_invocation_index) lid: u32) {
   let inv_slots = select(0.0, 1.0 / (f32(p.N) * f32(p.K)), p.N > 0u);
   var a = 0.0;
   for (var e = lid; e < E; e += FIN_WG) {
-    var c = 0u;
     var s = 0.0;
-    for (var b = 0u; b < p.blocks; b++) {
-      c += block_counts_BE[b * E + e];
-      s += block_sums_BE1[b * (E + 1u) + e];
-    }
-    counts_E[e] = c;
+    for (var b = 0u; b < p.blocks; b++) { s += block_sums_BE1[b * (E + 1u) + e]; }
     let P = s * inv_n;
     mean_probs_E[e] = P;
-    a += f32(c) * inv_slots * P;
+    a += f32(counts_E[e]) * inv_slots * P;
   }
   var z = 0.0;
   for (var b = lid; b < p.blocks; b += FIN_WG) { z += block_sums_BE1[b * (E + 1u) + E]; }

@@ -7,12 +7,13 @@
  */
 import { dispatch1d, packParams, wgslConsts, type Gpu, type KernelSource, type Tensor } from '../../engine/gpu/index.ts';
 import { matmul } from '../matmul/matmul.ts';
+import { routerMatmulTuning } from './router-matmul.ts';
 import backwardBody from './route-backward.wgsl.ts';
 import { ROUTER_TUNING } from './router.ts';
 
 const BACKWARD: KernelSource = {
   name: 'router_backward',
-  code: `${wgslConsts({ TB: ROUTER_TUNING.TB, E_MAX: ROUTER_TUNING.E_MAX })}\n${backwardBody}`,
+  code: `${wgslConsts({ TB: ROUTER_TUNING.BACKWARD_TB })}\n${backwardBody}`,
 };
 
 /** Forward results the backward reads (x and Wg are the forward's inputs). */
@@ -58,7 +59,6 @@ export function routerLogitsBackward(
       throw new Error(`${name} backward: ${what} must be ${dtype} [${shape.join(', ')}], got ${t.dtype} [${t.shape.join(', ')}]; pass the forward's outputs`);
     }
   };
-  if (E > ROUTER_TUNING.E_MAX) throw new Error(`${name} backward: E=${E} exceeds ROUTER_TUNING.E_MAX (${ROUTER_TUNING.E_MAX})`);
   expect(saved.idx_NK, [N, K], 'u32', 'idx_NK');
   expect(saved.weight_NK, [N, K], 'f32', 'weight_NK');
   expect(dWeight_NK, [N, K], 'f32', 'dWeight_NK');
@@ -80,7 +80,7 @@ export function routerLogitsBackward(
   gpu.dispatch(
     BACKWARD,
     [dLogits_NE, saved.probs_NE, saved.idx_NK, saved.weight_NK, dWeight_NK, saved.lse_N, auxCounts],
-    dispatch1d(N, ROUTER_TUNING.TB, gpu.maxWorkgroupsPerDimension),
+    dispatch1d(N, ROUTER_TUNING.BACKWARD_TB, gpu.maxWorkgroupsPerDimension),
     packParams([['u32', N], ['u32', E], ['u32', K], ['f32', zScale], ['f32', auxScale]]),
   );
   return dLogits_NE;
@@ -95,7 +95,7 @@ export function routerBackward(gpu: Gpu, saved: RouterSaved, dWeight_NK: Tensor,
     throw new Error(`${name} backward: x_NH [${saved.x_NH.shape.join(', ')}], wg_HE [${saved.wg_HE.shape.join(', ')}] and probs_NE [${saved.probs_NE.shape.join(', ')}] disagree on N, H or E`);
   }
   const dLogits_NE = routerLogitsBackward(gpu, saved, dWeight_NK, opts);
-  const dx_NH = matmul(gpu, dLogits_NE, saved.wg_HE, { transB: true }, `${name}.dx_NH`);
-  const dWg_HE = matmul(gpu, saved.x_NH, dLogits_NE, { transA: true }, `${name}.dWg_HE`);
+  const dx_NH = matmul(gpu, dLogits_NE, saved.wg_HE, { transB: true, tuning: routerMatmulTuning(N, H) }, `${name}.dx_NH`);
+  const dWg_HE = matmul(gpu, saved.x_NH, dLogits_NE, { transA: true, tuning: routerMatmulTuning(H, E) }, `${name}.dWg_HE`);
   return { dLogits_NE, dx_NH, dWg_HE };
 }

@@ -1,26 +1,35 @@
 /**
- * Router forward: logits = x·Wg (tiled matmul), then one workgroup per
- * block of tokens for softmax, top-k and renormalisation, then one small
- * workgroup for counts and the two losses (deterministic, no float atomics).
+ * Router forward: logits = x·Wg (kernels/matmul, narrow tiles); one
+ * invocation per token for softmax, top-k, renormalisation and the counts
+ * (integer atomics); one per (block of tokens, expert) for partial sums; one
+ * workgroup for the totals and the two losses (fixed-order sums: deterministic).
  * Outputs follow the MoE data contract in kernels/README.md.
  *
- * Legend: N tokens, H hidden, E experts, K top-k, B blocks of TB tokens.
+ * Legend: N tokens, H hidden, E experts, K top-k, B blocks of BT tokens.
  */
 import { dispatch1d, packParams, wgslConsts, type Gpu, type KernelSource, type Tensor } from '../../engine/gpu/index.ts';
 import { matmul } from '../matmul/matmul.ts';
+import { routerMatmulTuning } from './router-matmul.ts';
 import lossesBody from './route-losses.wgsl.ts';
+import partialsBody from './route-partials.wgsl.ts';
 import routeBody from './route.wgsl.ts';
 
 /**
- * The one definition of the router's tunables. TB: tokens per workgroup
- * (one invocation each); E_MAX: the most experts workgroup memory is sized
- * for (1 KiB of counts at 256); FIN_WG: the losses kernel's workgroup (a power of two).
+ * The one definition of the router's tunables. TB: tokens per route
+ * workgroup (one invocation each); BT: tokens per block of partial sums;
+ * WG: invocations per partials workgroup; FIN_WG: the losses kernel's
+ * workgroup (a power of two); BACKWARD_TB: tokens per backward workgroup.
+ * No kernel keeps an E-sized array, so E has no limit beyond memory.
  */
-export const ROUTER_TUNING = { TB: 64, E_MAX: 256, FIN_WG: 256 } as const;
+export const ROUTER_TUNING = { TB: 64, BT: 64, WG: 64, FIN_WG: 256, BACKWARD_TB: 64 } as const;
 
 const ROUTE: KernelSource = {
   name: 'router_route',
-  code: `${wgslConsts({ TB: ROUTER_TUNING.TB, E_MAX: ROUTER_TUNING.E_MAX })}\n${routeBody}`,
+  code: `${wgslConsts({ TB: ROUTER_TUNING.TB })}\n${routeBody}`,
+};
+const PARTIALS: KernelSource = {
+  name: 'router_partials',
+  code: `${wgslConsts({ BT: ROUTER_TUNING.BT, WG: ROUTER_TUNING.WG })}\n${partialsBody}`,
 };
 const LOSSES: KernelSource = {
   name: 'router_losses',
@@ -61,7 +70,8 @@ export function routerForward(gpu: Gpu, x_NH: Tensor, wg_HE: Tensor, opts: Route
     throw new Error(`${name} forward: x_NH [${x_NH.shape.join(', ')}] and wg_HE [${wg_HE.shape.join(', ')}] disagree on H; wg must be [H, E]`);
   }
   checkRouting(name, wg_HE.shape[1], opts); // before any work is recorded
-  const logits_NE = matmul(gpu, x_NH, wg_HE, {}, `${name}.logits_NE`);
+  const tuning = routerMatmulTuning(x_NH.shape[0], wg_HE.shape[1]);
+  const logits_NE = matmul(gpu, x_NH, wg_HE, { tuning }, `${name}.logits_NE`);
   const out = routeLogits(gpu, logits_NE, opts);
   gpu.release(logits_NE);
   return out;
@@ -70,7 +80,6 @@ export function routerForward(gpu: Gpu, x_NH: Tensor, wg_HE: Tensor, opts: Route
 /** Softmax, top-k, weights, counts and losses from precomputed logits [N, E]. */
 export function routeLogits(gpu: Gpu, logits_NE: Tensor, opts: RouterForwardOptions): RouterOutputs {
   const name = opts.label ?? 'router';
-  const { TB } = ROUTER_TUNING;
   if (logits_NE.shape.length !== 2 || logits_NE.dtype !== 'f32') {
     throw new Error(`${name} forward: logits must be f32 [N, E], got ${logits_NE.dtype} [${logits_NE.shape.join(', ')}]`);
   }
@@ -78,44 +87,46 @@ export function routeLogits(gpu: Gpu, logits_NE: Tensor, opts: RouterForwardOpti
   const K = opts.K;
   checkRouting(name, E, opts);
   const bias = opts.bias_E;
-  const blocks = Math.ceil(N / TB);
+  const { TB, BT, WG } = ROUTER_TUNING;
+  const blocks = Math.ceil(N / BT);
   const out: RouterOutputs = {
     idx_NK: gpu.empty([N, K], 'u32', `${name}.idx_NK`),
     weight_NK: gpu.empty([N, K], 'f32', `${name}.weight_NK`),
     probs_NE: gpu.empty([N, E], 'f32', `${name}.probs_NE`),
-    counts_E: gpu.empty([E], 'u32', `${name}.counts_E`),
+    counts_E: gpu.zeros([E], 'u32', `${name}.counts_E`), // counted with integer atomics
     lse_N: gpu.empty([N], 'f32', `${name}.lse_N`),
     meanProbs_E: gpu.empty([E], 'f32', `${name}.meanProbs_E`),
     zLoss_1: gpu.empty([1], 'f32', `${name}.zLoss`),
     auxLoss_1: gpu.empty([1], 'f32', `${name}.auxLoss`),
   };
-  const blockCounts = gpu.empty([blocks, E], 'u32', `${name}.blockCounts`);
   const blockSums = gpu.empty([blocks, E + 1], 'f32', `${name}.blockSums`);
-  // Without a bias the shader never reads binding 7, but it needs a buffer:
-  // the logits again (two read-only bindings may alias).
-  const biasBinding = bias ?? logits_NE;
+  // Without a bias the shader never reads its bias binding, but it needs a
+  // buffer: the logits again (two read-only bindings may alias).
   gpu.dispatch(
     ROUTE,
-    [out.idx_NK, out.weight_NK, out.probs_NE, out.lse_N, blockCounts, blockSums, logits_NE, biasBinding],
+    [out.idx_NK, out.weight_NK, out.probs_NE, out.lse_N, out.counts_E, logits_NE, bias ?? logits_NE],
     dispatch1d(N, TB, gpu.maxWorkgroupsPerDimension),
     packParams([['u32', N], ['u32', E], ['u32', K], ['u32', bias ? 1 : 0]]),
   );
   gpu.dispatch(
+    PARTIALS,
+    [blockSums, out.probs_NE, out.lse_N],
+    dispatch1d(blocks * (E + 1), WG, gpu.maxWorkgroupsPerDimension),
+    packParams([['u32', N], ['u32', E], ['u32', blocks]]),
+  );
+  gpu.dispatch(
     LOSSES,
-    [out.counts_E, out.meanProbs_E, out.zLoss_1, out.auxLoss_1, blockCounts, blockSums],
+    [out.meanProbs_E, out.zLoss_1, out.auxLoss_1, out.counts_E, blockSums],
     [1, 1, 1],
     packParams([['u32', N], ['u32', E], ['u32', K], ['u32', blocks]]),
   );
-  gpu.release(blockCounts, blockSums);
+  gpu.release(blockSums);
   return out;
 }
 
 function checkRouting(name: string, E: number, opts: RouterForwardOptions): void {
-  const { E_MAX } = ROUTER_TUNING;
   const K = opts.K;
-  if (E < 1 || E > E_MAX) {
-    throw new Error(`${name} forward: E=${E} experts; the router kernel supports 1..${E_MAX} (ROUTER_TUNING.E_MAX sizes its workgroup memory)`);
-  }
+  if (!Number.isInteger(E) || E < 1) throw new Error(`${name} forward: E=${E}; the router needs at least one expert`);
   if (!Number.isInteger(K) || K < 1 || K > E) throw new Error(`${name} forward: K=${K} must be an integer in 1..E (E=${E})`);
   const bias = opts.bias_E;
   if (bias && (bias.dtype !== 'f32' || bias.shape.length !== 1 || bias.shape[0] !== E)) {
