@@ -1,0 +1,73 @@
+/**
+ * The benchmark's results: rows as bench/results/kernels.json stores them,
+ * and the printed table (one line per op and shape, each implementation's
+ * throughput, then moe-engine's ratio to each other implementation).
+ */
+import type { Impl, OpName, Shape, Unit } from './ops.ts';
+
+export interface Row {
+  readonly op: OpName;
+  readonly shape: Shape;
+  readonly impl: Impl;
+  readonly unit: Unit;
+  /** Throughput of the fastest variant, from the median wall time of its runs. */
+  readonly value: number;
+  readonly variant: string;
+  /** Every variant's throughput (same unit), when the implementation has several. */
+  readonly variants?: Readonly<Record<string, number>>;
+  readonly medianMs: number;
+  readonly minMs: number;
+  /** Process CPU time per run (all threads), median. */
+  readonly cpuMs: number;
+  readonly reps: number;
+  /** The first run at this shape (compiles shaders and reads outputs back). */
+  readonly firstRunMs: number;
+  /** What was checked against the float64 reference before timing. */
+  readonly validated: string;
+}
+
+export interface Skipped {
+  readonly op: OpName;
+  readonly shape: Shape;
+  readonly impl: Impl;
+  readonly variant: string;
+  readonly reason: string;
+}
+
+const IMPL_ORDER: readonly Impl[] = ['moe-engine', 'jax-js', 'tfjs', 'cpu'];
+
+function fmt(v: number | undefined): string {
+  if (v === undefined) return '—';
+  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toPrecision(2);
+}
+
+function shapeKey(s: Shape): string {
+  return `${s.N}/${s.H}/${s.E}/${s.K}/${s.F}`;
+}
+
+/** The table: op, shape (N/H/E/K/F), unit, one column per implementation, then moe-engine ÷ each other. */
+export function formatTable(rows: readonly Row[], impls: readonly Impl[]): string {
+  const cols = IMPL_ORDER.filter((i) => impls.includes(i));
+  const others = cols.filter((i) => i !== 'moe-engine');
+  const header = ['op', 'N/H/E/K/F', 'unit', ...cols, ...(cols.includes('moe-engine') ? others.map((o) => `engine÷${o}`) : [])];
+  const lines: string[][] = [header];
+  const groups = new Map<string, Row[]>();
+  for (const r of rows) {
+    const k = `${r.op}|${shapeKey(r.shape)}`;
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  }
+  for (const group of groups.values()) {
+    const by = new Map(group.map((r) => [r.impl, r]));
+    const engine = by.get('moe-engine');
+    const line = [group[0].op, shapeKey(group[0].shape), group[0].unit, ...cols.map((i) => fmt(by.get(i)?.value))];
+    if (cols.includes('moe-engine')) {
+      for (const o of others) {
+        const peer = by.get(o);
+        line.push(engine && peer ? `${(engine.value / peer.value).toFixed(2)}x` : '—');
+      }
+    }
+    lines.push(line);
+  }
+  const widths = header.map((_, c) => Math.max(...lines.map((l) => l[c].length)));
+  return lines.map((l) => l.map((cell, c) => (c < 3 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')).join('\n');
+}

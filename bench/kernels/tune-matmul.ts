@@ -1,0 +1,86 @@
+/**
+ * Sweeps matmul's workgroup shape (MATMUL_TUNING.WG_X x WG_Y; the 8 x 8
+ * register block per invocation is fixed by the shader) on this machine's
+ * adapter, validating every candidate first. Candidates are timed round-robin
+ * so that load from other processes falls on all of them alike; the median
+ * wall time and the process CPU time are both reported.
+ *
+ *   bash scripts/with-webgpu-env.sh npx tsx bench/kernels/tune-matmul.ts [--rounds 5]
+ */
+import { acquireNodeGpu } from '../../engine/gpu/node.ts';
+import { MATMUL_TUNING, matmul, matmulInto, type MatmulTuning } from '../../kernels/matmul/matmul.ts';
+import { matmulRef } from '../../kernels/matmul/reference.ts';
+import { makeInputs } from './ops.ts';
+import { median, timeOnce } from './timing.ts';
+
+const SIDES = [4, 8, 16] as const;
+/** [M, K, N]: the benchmark's matmul shapes (x_NH · w_HF) and the issue's 512^3 reference point. */
+const PROBLEMS: Array<[number, number, number]> = [
+  [512, 256, 512],
+  [512, 512, 512],
+  [1024, 512, 1024],
+];
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const at = argv.indexOf('--rounds');
+  const rounds = at >= 0 ? Number(argv[at + 1]) : 5;
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds needs a positive integer, got '${argv[at + 1]}'`);
+  const gpu = await acquireNodeGpu({ notice: () => {} });
+  console.log(`adapter: ${gpu.adapter.description || gpu.adapter.architecture}; current MATMUL_TUNING ${JSON.stringify(MATMUL_TUNING)}`);
+  const candidates: MatmulTuning[] = SIDES.flatMap((x) => SIDES.map((y) => ({ WG_X: x, WG_Y: y, TM: 8, TN: 8 }) as const));
+
+  // Validate each candidate on an awkward shape (not a multiple of any tile), both transposes.
+  const [M, K, N] = [37, 53, 29];
+  const a = makeInputs({ N: M, H: K, E: 2, K: 1, F: N }, 5);
+  for (const tuning of candidates) {
+    for (const [transA, transB] of [[false, false], [true, true]] as const) {
+      const A = gpu.upload(a.x_NH, transA ? [K, M] : [M, K], 'A');
+      const B = gpu.upload(a.w_HF, transB ? [N, K] : [K, N], 'B');
+      const C = matmul(gpu, A, B, { transA, transB, tuning });
+      const got = await gpu.readF32(C);
+      const want = matmulRef(a.x_NH, a.w_HF, M, K, N, { transA, transB });
+      const bad = got.findIndex((v, i) => !(Math.abs(v - want[i]) <= 1e-4 + 1e-4 * Math.abs(want[i])));
+      if (bad >= 0) throw new Error(`tune-matmul: ${JSON.stringify(tuning)} transA=${transA} transB=${transB} wrong at ${bad}: ${got[bad]} vs ${want[bad]}`);
+      gpu.release(A, B, C);
+    }
+  }
+  console.log(`${candidates.length} candidates validated`);
+
+  const score = new Map<MatmulTuning, number[]>(candidates.map((c) => [c, []]));
+  for (const [m, k, n] of PROBLEMS) {
+    const inp = makeInputs({ N: m, H: k, E: 2, K: 1, F: n }, 3);
+    const A = gpu.upload(inp.x_NH, [m, k], 'A');
+    const B = gpu.upload(inp.w_HF, [k, n], 'B');
+    const C = gpu.empty([m, n], 'f32', 'C');
+    const wall = new Map<MatmulTuning, number[]>(candidates.map((c) => [c, []]));
+    const cpu = new Map<MatmulTuning, number[]>(candidates.map((c) => [c, []]));
+    const run = (tuning: MatmulTuning) => ({ run: async () => { matmulInto(gpu, C, A, B, { tuning }); await gpu.sync(); }, outputs: async () => ({}), dispose: () => {} });
+    for (const c of candidates) await timeOnce(run(c)); // compile
+    for (let r = 0; r < rounds; r++) {
+      for (const c of candidates) {
+        const t = await timeOnce(run(c));
+        wall.get(c)!.push(t.wallS);
+        cpu.get(c)!.push(t.cpuS);
+      }
+    }
+    const flop = 2 * m * k * n;
+    console.log(`\n[${m}, ${k}]·[${k}, ${n}]: GFLOP/s from the median wall time (and per CPU-second)`);
+    for (const c of candidates) {
+      const g = flop / median(wall.get(c)!) / 1e9;
+      score.get(c)!.push(g);
+      console.log(`  WG ${String(c.WG_X).padStart(2)} x ${String(c.WG_Y).padEnd(2)}  ${g.toFixed(3)}  (${(flop / median(cpu.get(c)!) / 1e9).toFixed(3)} per CPU-s)`);
+    }
+    gpu.release(A, B, C);
+  }
+  const geo = (xs: number[]) => Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
+  const ranked = [...score.entries()].sort((p, q) => geo(q[1]) - geo(p[1]));
+  console.log('\nby geometric mean over the problems:');
+  for (const [c, xs] of ranked) console.log(`  WG ${c.WG_X} x ${c.WG_Y}: ${geo(xs).toFixed(3)} GFLOP/s`);
+  process.exit(0);
+}
+
+main().catch((e: Error) => {
+  console.error(`tune-matmul failed: ${e.message}`);
+  process.exit(1);
+});
