@@ -7,6 +7,9 @@
 import { UsageError, type Command } from './command.ts';
 import { validateFiles } from './commands/validate.ts';
 import { infoCommand } from './info.ts';
+import { benchCommand } from './commands/bench.ts';
+import { sampleCommand } from './commands/sample.ts';
+import { trainCommand } from './commands/train.ts';
 
 /**
  * `moe validate` on the shared parser and help. Adapter around
@@ -29,7 +32,7 @@ const validateEntry: Command = {
   },
 };
 
-export const COMMANDS: readonly Command[] = [infoCommand, validateEntry];
+export const COMMANDS: readonly Command[] = [trainCommand, sampleCommand, validateEntry, infoCommand, benchCommand];
 
 export function findCommand(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name);

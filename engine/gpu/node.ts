@@ -1,11 +1,16 @@
-/** Node entry to the runtime: Dawn providers plus acquireGpu. Node-only. */
+/**
+ * Server-side entry to the runtime: Dawn (npm `webgpu`) in Node; in Deno,
+ * which runs the same CLI, its built-in navigator.gpu (wgpu).
+ */
 import { acquireGpu, type AcquireOptions } from './device.ts';
 import type { Gpu } from './gpu.ts';
 import { nodeProviders } from './node-provider.ts';
+import { navigatorProvider } from './provider.ts';
 
 export async function acquireNodeGpu(options: Omit<AcquireOptions, 'providers'> = {}): Promise<Gpu> {
   const preference = options.preference ?? adapterPreferenceFromEnv();
-  return acquireGpu({ ...options, preference, providers: nodeProviders(preference) });
+  const builtIn = 'Deno' in globalThis ? navigatorProvider() : null;
+  return acquireGpu({ ...options, preference, providers: builtIn ? [builtIn] : nodeProviders(preference) });
 }
 
 /** MOE_ADAPTER=hardware|software|auto (default auto). */

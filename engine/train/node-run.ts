@@ -1,0 +1,139 @@
+/**
+ * A whole training run in Node: config -> corpus -> GPU -> Trainer loop with
+ * progress, telemetry and evaluation -> final weights -> sample -> summary.
+ * Expected failures (bad config, bad corpus, no GPU) print one clear message
+ * and return ok: false; Ctrl-C stops after the current step and still
+ * writes the weights and the summary.
+ */
+import { ConfigError, modelConfigHash, type Env, type MoeConfig } from '../config/index.ts';
+import { loadConfigFile } from '../config/node.ts';
+import { CorpusError } from '../data/index.ts';
+import { loadCorpusFromDisk } from '../data/node-files.ts';
+import { GpuUnavailableError } from '../gpu/index.ts';
+import { acquireNodeGpu } from '../gpu/node.ts';
+import type { CliIo } from '../cli/command.ts';
+import { weightsPathFor } from '../cli/commands/train.ts';
+import { countParams } from '../model/params.ts';
+import { saveWeights } from '../model/node-weights.ts';
+import { sampleText } from '../model/sample.ts';
+import { ProgressReporter, formatCount } from '../progress/index.ts';
+import { bitsPerByte, runRecord } from '../telemetry/index.ts';
+import { openTelemetryFile } from '../telemetry/node-file.ts';
+import { Trainer } from './trainer.ts';
+
+export interface RunOptions {
+  readonly configPath: string;
+  readonly env: Env;
+  readonly io: CliIo;
+  readonly sample: boolean;
+}
+
+export interface RunResult {
+  readonly ok: boolean;
+  readonly steps: number;
+  readonly trainLoss: number | null;
+  readonly valLoss: number | null;
+  readonly losses: readonly number[];
+}
+
+const failed: RunResult = { ok: false, steps: 0, trainLoss: null, valLoss: null, losses: [] };
+
+export async function runTraining(o: RunOptions): Promise<RunResult> {
+  const { io } = o;
+  let config: MoeConfig;
+  try {
+    config = loadConfigFile(o.configPath, o.env);
+  } catch (e) {
+    if (e instanceof ConfigError || (e as NodeJS.ErrnoException).code === 'ENOENT') {
+      io.err(`moe train: ${(e as Error).message}`);
+      return failed;
+    }
+    throw e;
+  }
+  const t = config.training;
+  let corpus;
+  try {
+    corpus = loadCorpusFromDisk(t.corpus, config.model.sequence_length);
+  } catch (e) {
+    if (e instanceof CorpusError) {
+      io.err(`moe train: ${e.message}`);
+      return failed;
+    }
+    throw e;
+  }
+  io.out(`corpus: ${corpus.source} — ${formatCount(corpus.train.length)} training bytes (${corpus.trainDocuments.length} documents), ` +
+    `${formatCount(corpus.validation.length)} validation bytes (${corpus.validationDocuments.length} documents)`);
+  let gpu;
+  try {
+    gpu = await acquireNodeGpu({ notice: (m) => io.err(m), profile: config.telemetry.profile });
+  } catch (e) {
+    if (e instanceof GpuUnavailableError) {
+      io.err(`moe train: ${e.message}`);
+      return failed;
+    }
+    throw e;
+  }
+  io.out(`gpu: ${gpu.adapter.description || gpu.adapter.architecture || gpu.adapter.vendor} via ${gpu.adapter.provider}${gpu.adapter.isFallback ? ' (software)' : ''}`);
+  const trainer = new Trainer(gpu, config, corpus);
+  const c = countParams(trainer.model.specs);
+  io.out(`parameters: ${formatCount(c.total)} total — embedding ${formatCount(c.embedding)}, router ${formatCount(c.router)}, ` +
+    `experts ${formatCount(c.experts)}, other ${formatCount(c.other)}; ${trainer.accumulation} micro-batch(es) per step, ${formatCount(trainer.tokensPerStep)} tokens per step`);
+
+  const telemetry = openTelemetryFile(config.telemetry.path);
+  telemetry.write(runRecord(config, new Date()));
+  const progress = new ProgressReporter(process.stdout, { totalSteps: t.max_steps, logEvery: t.log_every });
+  let stop = false;
+  const onSignal = () => {
+    if (stop) process.exit(130);
+    stop = true;
+    progress.log('stopping after this step (Ctrl-C again to quit at once)');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const started = performance.now();
+  const losses: number[] = [];
+  let valLoss: number | null = null;
+  let lastBpb: number | null = null;
+  try {
+    while (trainer.step < t.max_steps && !stop) {
+      const { record, loss } = await trainer.trainStep();
+      losses.push(loss);
+      telemetry.write(record);
+      const done = trainer.step;
+      if (done % t.eval_every === 0 || done === t.max_steps) {
+        const ev = await trainer.evaluate();
+        telemetry.write(ev);
+        valLoss = ev.val_loss;
+        lastBpb = ev.val_bpb;
+      }
+      progress.update({ step: done, loss, tokensPerSecond: record.tokens_per_s, valBpb: lastBpb });
+    }
+    if (valLoss === null || (stop && trainer.step % t.eval_every !== 0)) {
+      const ev = await trainer.evaluate();
+      telemetry.write(ev);
+      valLoss = ev.val_loss;
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  const weightsPath = weightsPathFor(config.telemetry.path);
+  await saveWeights(trainer.model, weightsPath, { model_hash: modelConfigHash(config), step: String(trainer.step), format: 'moe-engine final weights' });
+  const trainLoss = losses.length ? losses.slice(-Math.min(10, losses.length)).reduce((a, b) => a + b, 0) / Math.min(10, losses.length) : null;
+  progress.finish({
+    steps: trainer.step,
+    tokens: trainer.step * trainer.tokensPerStep,
+    wallMs: performance.now() - started,
+    trainLoss,
+    valLoss,
+    outputs: [{ label: 'telemetry', path: config.telemetry.path }, { label: 'weights', path: weightsPath }],
+  });
+  if (o.sample) {
+    const text = await sampleText(trainer.model, { prompt: 'The ', bytes: 240, temperature: 0.8, seed: t.seed, contextLength: config.model.sequence_length });
+    io.out(`\nsample (temperature 0.8):\n  The ${text.replace(/\n/g, '\n  ')}`);
+  }
+  io.out(`final validation: ${bitsPerByte(valLoss).toFixed(3)} bits per byte`);
+  gpu.destroy();
+  return { ok: true, steps: trainer.step, trainLoss, valLoss, losses };
+}
+

@@ -1,0 +1,33 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../engine/cli/main.ts';
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t) }, out, err };
+}
+
+describe('moe train (command)', () => {
+  it('a bad config fails with exit 1 and names the field and the rule', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'moe-train-'));
+    const path = join(dir, 'bad.yaml');
+    writeFileSync(path, readFileSync('configs/smoke.yaml', 'utf8').replace('top_k: 2', 'top_k: 9'));
+    const c = capture();
+    expect(await main(['train', '--config', path], c.io)).toBe(1);
+    expect(c.err.join('\n')).toMatch(/model\.top_k: must be <= model\.num_experts \(4\), got 9/);
+  });
+
+  it('a missing corpus path fails with exit 1 and names the path', async () => {
+    const c = capture();
+    process.env.MOE_TRAINING__CORPUS = '/nonexistent/moe-corpus';
+    try {
+      expect(await main(['train', '--config', 'configs/smoke.yaml'], c.io)).toBe(1);
+    } finally {
+      delete process.env.MOE_TRAINING__CORPUS;
+    }
+    expect(c.err.join('\n')).toMatch(/\/nonexistent\/moe-corpus/);
+  });
+});
