@@ -305,6 +305,6 @@ export class Gpu {
 
 /** Dawn quotes object labels in its messages: [ComputePipeline "router_fwd"]. */
 function kernelNamedIn(message: string): string | null {
-  const m = /\[(?:ComputePipeline|ComputePassEncoder|BindGroup|ShaderModule)\s+"([^"]+)"\]/.exec(message);
+  const m = /\[(?:Invalid )?(?:ComputePipeline|ComputePassEncoder|BindGroup|ShaderModule)\s+"([^"]+)"\]/.exec(message);
   return m ? m[1] : null;
 }
