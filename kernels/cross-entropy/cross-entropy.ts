@@ -15,7 +15,7 @@
  * Three deterministic passes: per-row statistics (one workgroup per row),
  * the mean (one workgroup), the gradient (one invocation per logit).
  */
-import { dispatch1d, foldWorkgroups, numel, packParams, wgslConsts, type Gpu, type KernelSource, type Tensor } from '../../engine/gpu/index.ts';
+import { dispatch1d, numel, packParams, wgslConsts, type Gpu, type KernelSource, type Tensor } from '../../engine/gpu/index.ts';
 import gradBody from './grad.wgsl.ts';
 import meanBody from './mean.wgsl.ts';
 import rowsBody from './rows.wgsl.ts';
@@ -80,7 +80,7 @@ export function crossEntropy(gpu: Gpu, logits: Tensor, targets: Tensor, o: Cross
   const meanLoss = gpu.empty([1], 'f32', 'ce_mean_loss');
   const validCount = gpu.empty([1], 'u32', 'ce_valid_count');
   const max = gpu.maxWorkgroupsPerDimension;
-  gpu.dispatch(rowsKernel, [loss, stats, logits, targets], foldWorkgroups(N, max), packParams([['u32', N], ['u32', V]]));
+  gpu.dispatch(rowsKernel, [loss, stats, logits, targets], dispatch1d(N, CROSS_ENTROPY_TUNING.WG, max), packParams([['u32', N], ['u32', V]]));
   gpu.dispatch(meanKernel, [meanLoss, validCount, loss, targets], [1, 1, 1], packParams([['u32', N]]));
   let dlogits: Tensor | null = null;
   if (computeGrad) {

@@ -16,7 +16,7 @@ import finalBody from './final.wgsl.ts';
 import partialBody from './partial.wgsl.ts';
 
 /** The one definition of the tunables; WG and FINAL_WG are powers of two (tree reductions). */
-export const GRAD_NORM_TUNING = { WG: 256, ITEMS: 8, FINAL_WG: 256 } as const;
+export const GRAD_NORM_TUNING = { WG: 64, ITEMS: 32, FINAL_WG: 64 } as const;
 const HEADER = wgslConsts(GRAD_NORM_TUNING);
 for (const k of ['WG', 'FINAL_WG'] as const) {
   const v = GRAD_NORM_TUNING[k];

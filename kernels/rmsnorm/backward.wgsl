@@ -1,7 +1,8 @@
-// RMSNorm backward for dx, one workgroup per row. With r = rinv[n]:
+// RMSNorm backward for dx, one invocation per row (WG rows per workgroup,
+// no barriers; see forward.wgsl). With r = rinv[n]:
 //   y_j = x_j r g_j,  dr/dx_i = -r^3 x_i / H, so
 //   dx_i = r g_i dy_i - x_i r^3 / H * sum_j(dy_j g_j x_j)
-// The row dot product is a fixed strided sum plus a fixed tree (deterministic).
+// The row dot product runs in ascending j (deterministic).
 // ACCUMULATE adds into dx (the residual stream's gradient) instead of writing.
 // WG comes from RMSNORM_TUNING (header).
 override ACCUMULATE: bool = false;
@@ -18,27 +19,19 @@ struct Params {
 @group(0) @binding(4) var<storage, read> rinv: array<f32>;      // [N]
 @group(0) @binding(5) var<uniform> p: Params;
 
-var<workgroup> partial: array<f32, WG>;
-
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) li: u32) {
-  let row = wid.x + wid.y * nwg.x + wid.z * nwg.x * nwg.y;
+  let row = (wid.x + wid.y * nwg.x + wid.z * nwg.x * nwg.y) * WG + li;
   if (row >= p.N) { return; }
   let base = row * p.H;
   var dot = 0.0;
-  for (var h = li; h < p.H; h += WG) {
+  for (var h = 0u; h < p.H; h++) {
     dot = fma(dy[base + h] * g[h], x[base + h], dot);
   }
-  partial[li] = dot;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-    if (li < stride) { partial[li] += partial[li + stride]; }
-    workgroupBarrier();
-  }
   let r = rinv[row];
-  let c = r * r * r * partial[0] / f32(p.H);
-  for (var h = li; h < p.H; h += WG) {
+  let c = r * r * r * dot / f32(p.H);
+  for (var h = 0u; h < p.H; h++) {
     var v = r * g[h] * dy[base + h] - x[base + h] * c;
     if (ACCUMULATE) { v += dx[base + h]; }
     dx[base + h] = v;

@@ -1,25 +1,24 @@
 /**
  * RMSNorm: y = x / sqrt(mean(x^2) + eps) * g, row by row, with the inverse
- * RMS per row saved for backward. Backward gives dx (one workgroup per row)
+ * RMS per row saved for backward. Backward gives dx (one invocation per row)
  * and dg (a fixed-order two-stage column reduction: no float atomics, the
  * same bits every run).
  * Legend: N rows (tokens), H hidden size. x_NH, g_H, y_NH, rinv_N.
  */
-import { dispatch1d, foldWorkgroups, numel, packParams, wgslConsts, type Gpu, type KernelSource, type Tensor } from '../../engine/gpu/index.ts';
+import { dispatch1d, numel, packParams, wgslConsts, type Gpu, type KernelSource, type Tensor } from '../../engine/gpu/index.ts';
 import backwardBody from './backward.wgsl.ts';
 import dgainFinalBody from './dgain-final.wgsl.ts';
 import dgainPartialBody from './dgain-partial.wgsl.ts';
 import forwardBody from './forward.wgsl.ts';
 
 /**
- * The one definition of RMSNorm's tunables. WG must be a power of two (tree
- * reduction). CHUNK_ROWS is how many rows one dg partial sum covers: smaller
+ * The one definition of RMSNorm's tunables. WG: invocations per workgroup
+ * (rows for the row kernels, columns for dg). CHUNK_ROWS is how many rows one dg partial sum covers: smaller
  * means more parallel work in stage 1 and a longer loop in stage 2.
  */
 export const RMSNORM_TUNING = { WG: 64, CHUNK_ROWS: 32 } as const;
 const HEADER = wgslConsts(RMSNORM_TUNING);
 const { WG, CHUNK_ROWS } = RMSNORM_TUNING;
-if ((WG & (WG - 1)) !== 0) throw new Error(`RMSNORM_TUNING.WG must be a power of two for the tree reduction, got ${WG}`);
 
 export const DEFAULT_RMS_EPS = 1e-5;
 
@@ -61,7 +60,7 @@ export function rmsnormForwardInto(gpu: Gpu, y: Tensor, rinv: Tensor, x: Tensor,
   if (!(eps > 0)) throw new Error(`rmsnorm forward: eps must be > 0 (it keeps a zero row finite), got ${eps}`);
   if (H === 0) return;
   const params = packParams([['u32', N], ['u32', H], ['f32', eps]]);
-  gpu.dispatch(forwardKernel, [y, rinv, x, g], foldWorkgroups(N, gpu.maxWorkgroupsPerDimension), params);
+  gpu.dispatch(forwardKernel, [y, rinv, x, g], dispatch1d(N, WG, gpu.maxWorkgroupsPerDimension), params);
 }
 
 /** Allocates y_NH (shaped like x) and rinv_N, and records the forward pass. */
@@ -91,7 +90,7 @@ export function rmsnormBackwardInto(
   expectShape(op, dx, [N, H], 'output dx');
   expectShape(op, dg, [H], 'output dg');
   if (H === 0) return;
-  gpu.dispatch(backwardKernel(o.accumulateDx ?? false), [dx, dy, x, g, rinv], foldWorkgroups(N, gpu.maxWorkgroupsPerDimension), packParams([['u32', N], ['u32', H]]));
+  gpu.dispatch(backwardKernel(o.accumulateDx ?? false), [dx, dy, x, g, rinv], dispatch1d(N, WG, gpu.maxWorkgroupsPerDimension), packParams([['u32', N], ['u32', H]]));
   // Stage 1 needs at least one chunk so that N = 0 still writes dg = 0 (or leaves it when accumulating).
   const chunks = Math.max(1, Math.ceil(N / CHUNK_ROWS));
   const partial = gpu.empty([chunks, H], 'f32', 'rmsnorm_dg_partial');
