@@ -12,6 +12,6 @@ echo "== type check"
 npx tsc --noEmit
 echo "== unit tests (Node, Dawn)"
 npx vitest run "$@"
-for extra in scripts/test-deno.sh scripts/test-browser.sh; do
+for extra in scripts/test-deno.sh scripts/test-deno-train.sh scripts/test-browser.sh; do
   if [ -f "$extra" ]; then bash "$extra"; fi
 done
