@@ -1,0 +1,108 @@
+/**
+ * Tile sizes, kernel sources and dispatch arithmetic of the grouped expert
+ * kernels. Each kernel's code is the constants header, the shared tile
+ * helpers (tile.wgsl) and its own body; workgroup shapes are WGSL overrides.
+ *
+ * Legend: R permuted rows (N·K), H hidden, F expert FFN dim, E experts.
+ */
+import { ceilDiv, wgslConsts, type KernelSource, type Workgroups } from '../../engine/gpu/index.ts';
+import downBackwardBody from './down-backward.wgsl.ts';
+import downWeightGradBody from './down-weight-grad.wgsl.ts';
+import downBody from './down.wgsl.ts';
+import gateUpWeightGradBody from './gate-up-weight-grad.wgsl.ts';
+import gateUpBody from './gate-up.wgsl.ts';
+import inputGradBody from './input-grad.wgsl.ts';
+import tileHelpers from './tile.wgsl.ts';
+
+/**
+ * The one definition of the expert kernels' tile sizes.
+ * TM x TN: outputs per invocation, written out as 4 x 4 blocks of mat4x4f in
+ * tile.wgsl (which asserts these values). Row-tiled kernels (forward, dxp,
+ * dg/du) use ROW_WG_ROWS x ROW_WG_COLS invocations: a row tile of only
+ * TM·ROW_WG_ROWS = 16 rows, so an expert whose row count is not a multiple
+ * of it wastes little. Weight-gradient kernels use WEIGHT_WG_* for 64 x 64
+ * tiles of dW_e.
+ */
+export const EXPERTS_TUNING = {
+  TM: 16,
+  TN: 16,
+  ROW_WG_ROWS: 1,
+  ROW_WG_COLS: 4,
+  WEIGHT_WG_ROWS: 4,
+  WEIGHT_WG_COLS: 4,
+} as const;
+
+const HEADER = `${wgslConsts({ TM: EXPERTS_TUNING.TM, TN: EXPERTS_TUNING.TN })}\n${tileHelpers}`;
+
+export type ExpertKernelName = 'experts_gate_up' | 'experts_down' | 'experts_down_bwd' | 'experts_input_grad' | 'experts_down_wgrad' | 'experts_gate_up_wgrad';
+
+interface KernelShape {
+  readonly body: string;
+  /** Row-tiled (rows of the permuted buffers) or weight-tiled (one dW_e tile per workgroup). */
+  readonly kind: 'rows' | 'weights';
+  /** Output columns per invocation: TN, or TN/2 when gate and up share the tile. */
+  readonly colsPerInvocation: number;
+}
+
+const SHAPES: Record<ExpertKernelName, KernelShape> = {
+  experts_gate_up: { body: gateUpBody, kind: 'rows', colsPerInvocation: EXPERTS_TUNING.TN / 2 },
+  experts_down: { body: downBody, kind: 'rows', colsPerInvocation: EXPERTS_TUNING.TN },
+  experts_down_bwd: { body: downBackwardBody, kind: 'rows', colsPerInvocation: EXPERTS_TUNING.TN },
+  experts_input_grad: { body: inputGradBody, kind: 'rows', colsPerInvocation: EXPERTS_TUNING.TN },
+  experts_down_wgrad: { body: downWeightGradBody, kind: 'weights', colsPerInvocation: EXPERTS_TUNING.TN },
+  experts_gate_up_wgrad: { body: gateUpWeightGradBody, kind: 'weights', colsPerInvocation: EXPERTS_TUNING.TN / 2 },
+};
+
+function workgroupShape(kind: KernelShape['kind']): { WG_ROWS: number; WG_COLS: number } {
+  const t = EXPERTS_TUNING;
+  return kind === 'rows' ? { WG_ROWS: t.ROW_WG_ROWS, WG_COLS: t.ROW_WG_COLS } : { WG_ROWS: t.WEIGHT_WG_ROWS, WG_COLS: t.WEIGHT_WG_COLS };
+}
+
+export function expertKernel(name: ExpertKernelName): KernelSource {
+  const s = SHAPES[name];
+  return { name, code: `${HEADER}\n${s.body}`, constants: workgroupShape(s.kind) };
+}
+
+/** Output rows and columns one workgroup of `name` covers. */
+export function workgroupTile(name: ExpertKernelName): { rows: number; cols: number } {
+  const s = SHAPES[name];
+  const wg = workgroupShape(s.kind);
+  return { rows: EXPERTS_TUNING.TM * wg.WG_ROWS, cols: s.colsPerInvocation * wg.WG_COLS };
+}
+
+/**
+ * Row-tiled launch: x = column tiles, y·z = row tiles. Sized for the worst
+ * case without reading offsets back: R / BM + E row tiles (tile_rows in
+ * tile.wgsl numbers expert e's tiles from offsets[e] / BM + e, so each expert
+ * may end on a partial tile). Row tiles beyond maxPerDimension fold into z;
+ * the shader recovers t = y + z·nwg.y and bound-checks it.
+ */
+export function rowTileLaunch(
+  rows: number, experts: number, cols: number, tile: { rows: number; cols: number }, maxPerDimension: number,
+): { workgroups: Workgroups; rowTiles: number } {
+  const rowTiles = Math.floor(rows / tile.rows) + experts;
+  const x = ceilDiv(cols, tile.cols);
+  if (x > maxPerDimension) {
+    throw new Error(`experts: ${x} column tiles of ${tile.cols} for ${cols} columns exceed maxComputeWorkgroupsPerDimension (${maxPerDimension}); use a smaller expert FFN dim`);
+  }
+  if (rows === 0 || x === 0) return { workgroups: [0, 0, 0], rowTiles };
+  const y = Math.min(rowTiles, maxPerDimension);
+  const z = ceilDiv(rowTiles, y);
+  if (z > maxPerDimension) {
+    throw new Error(`experts: ${rowTiles} row tiles exceed maxComputeWorkgroupsPerDimension^2 (${maxPerDimension}^2); split the batch`);
+  }
+  return { workgroups: [x, y, z], rowTiles };
+}
+
+/** Weight-tiled launch: x = column tiles, y = row tiles of one dW_e [M, N], z = expert. */
+export function weightTileLaunch(experts: number, m: number, n: number, tile: { rows: number; cols: number }, maxPerDimension: number): Workgroups {
+  const w: Workgroups = [ceilDiv(n, tile.cols), ceilDiv(m, tile.rows), experts];
+  w.forEach((v, i) => {
+    if (v > maxPerDimension) {
+      throw new Error(
+        `experts: weight-gradient launch [${w.join(', ')}] for E=${experts} tiles of [${m}, ${n}] exceeds maxComputeWorkgroupsPerDimension (${maxPerDimension}) along ${'xyz'[i]}`,
+      );
+    }
+  });
+  return w;
+}

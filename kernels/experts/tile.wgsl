@@ -1,0 +1,93 @@
+// Shared by every expert kernel (the launcher prepends it, after the
+// constants header): the register tile, clamped load addresses, SiLU and the
+// row tiles of the row-tiled kernels. Pure functions only; each kernel declares its own
+// bindings and defines `offset_at(e)` (offsets[e] from its own binding).
+//
+// Register tile. An invocation owns TM x TN = 16 x 16 outputs, held as 4 x 4
+// blocks of mat4x4f: block [4 * i + j] holds rows 4i .. 4i+3 and columns
+// 4j .. 4j+3, its vector [r] being row 4i + r. Everything is written out with
+// constant indices because software WebGPU (SwiftShader) neither unrolls loops
+// nor keeps a dynamically indexed array in registers: one runtime index turns
+// each access into a per-lane gather or scatter, about ten times slower.
+// What makes the kernels fast there is the ratio of arithmetic to loads (a
+// load costs ~13 multiply-adds), hence the large tile.
+const_assert TM == 16u && TN == 16u;
+
+alias Tile = array<mat4x4f, 16>;
+// The 16 values of one operand at one step of the reduction, 4 at a time.
+alias Quad = array<vec4f, 4>;
+// 16 load addresses, 4 at a time.
+alias Addr = array<vec4u, 4>;
+
+fn outer4(a: vec4f, b: vec4f) -> mat4x4f {
+  return mat4x4f(a.x * b, a.y * b, a.z * b, a.w * b);
+}
+
+// acc += a ⊗ b: 256 multiply-adds from 32 loaded values.
+fn mma(acc: ptr<function, Tile>, a: Quad, b: Quad) {
+  (*acc)[0] += outer4(a[0], b[0]);
+  (*acc)[1] += outer4(a[0], b[1]);
+  (*acc)[2] += outer4(a[0], b[2]);
+  (*acc)[3] += outer4(a[0], b[3]);
+  (*acc)[4] += outer4(a[1], b[0]);
+  (*acc)[5] += outer4(a[1], b[1]);
+  (*acc)[6] += outer4(a[1], b[2]);
+  (*acc)[7] += outer4(a[1], b[3]);
+  (*acc)[8] += outer4(a[2], b[0]);
+  (*acc)[9] += outer4(a[2], b[1]);
+  (*acc)[10] += outer4(a[2], b[2]);
+  (*acc)[11] += outer4(a[2], b[3]);
+  (*acc)[12] += outer4(a[3], b[0]);
+  (*acc)[13] += outer4(a[3], b[1]);
+  (*acc)[14] += outer4(a[3], b[2]);
+  (*acc)[15] += outer4(a[3], b[3]);
+}
+
+// The reductions step by two (half the loop overhead); the second step of an
+// odd-length reduction re-reads the last valid index and is multiplied by 0
+// (`live`), which is exact because the values read are finite inputs.
+fn scaled(q: Quad, s: f32) -> Quad {
+  return Quad(q[0] * s, q[1] * s, q[2] * s, q[3] * s);
+}
+
+// Addresses (start + i, i = 0..15) clamped to [lo, hi] and times `stride`.
+// Clamping keeps every load inside valid data: rows of a neighbouring expert
+// or the garbage beyond offsets[E] never enter a sum (their results are
+// simply not stored), and no load needs a branch.
+fn clamped16(start: u32, lo: u32, hi: u32, stride: u32) -> Addr {
+  let i = vec4u(0u, 1u, 2u, 3u) + vec4u(start);
+  let l = vec4u(lo);
+  let h = vec4u(hi);
+  return Addr(clamp(i, l, h) * stride, clamp(i + 4u, l, h) * stride, clamp(i + 8u, l, h) * stride, clamp(i + 12u, l, h) * stride);
+}
+
+fn sigmoid4(x: vec4f) -> vec4f {
+  // exp(-x) overflows to +inf for x < -88, giving exactly 0: no NaN.
+  return 1.0 / (1.0 + exp(-x));
+}
+
+// Row tiles of the row-tiled kernels. Expert e's tiles of `bm` rows start at
+// its first row and are numbered from s_e = offsets[e] / bm + e, so a tile
+// never straddles two experts. s_e strictly increases with e and
+// s_(e+1) >= s_e + ceil(rows_e / bm), so the numbering never overlaps, and the
+// last tile with rows is at most R / bm + E - 1: a launch of R / bm + E tiles
+// (the worst case: every expert ends on a partial tile) covers any offsets.
+// A tile between one expert's last tile and the next expert's first (an
+// empty expert has only such a tile) has no rows: its workgroup returns.
+// Returns (e, first row, end row); end <= first when the tile has no rows.
+fn tile_rows(tile: u32, experts: u32, rows: u32, bm: u32) -> vec3u {
+  var lo = 0u;
+  var hi = experts - 1u;
+  while (lo < hi) {
+    let mid = (lo + hi + 1u) / 2u;
+    if (offset_at(mid) / bm + mid <= tile) {
+      lo = mid;
+    } else {
+      hi = mid - 1u;
+    }
+  }
+  let first = offset_at(lo);
+  let start = first + (tile - (first / bm + lo)) * bm;
+  let end = min(min(start + bm, offset_at(lo + 1u)), rows);
+  return vec3u(lo, start, end);
+}
