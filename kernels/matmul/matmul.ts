@@ -4,16 +4,16 @@
  * Shapes (legend): op(A) [M, K], op(B) [K, N], C [M, N]; batch leading.
  */
 import { dispatch2d, packParams, wgslConsts, type Gpu, type KernelSource, type Tensor } from '../../engine/gpu/index.ts';
+import common from './matmul-common.wgsl.ts';
+import vec4aBody from './matmul-vec4a.wgsl.ts';
 import body from './matmul.wgsl.ts';
 
 /**
  * The one definition of matmul's tile sizes (WGSL gets them as a header).
- * Each of the WG_X x WG_Y invocations of a workgroup computes TM x TN
- * outputs. TM = TN = 8 is written out in the shader (software WebGPU does
- * not unroll loops); WG_X and WG_Y were picked by bench/kernels/tune-matmul.ts
- * on SwiftShader, where every shape from 4x4 to 16x16 lands within about 10%
- * (1.07-1.17 GFLOP/s, geometric mean over 512x256x512, 512^3, 1024x512x1024);
- * 8x4 led, and its 32x64 tile leaves more workgroups for small products.
+ * Each of the WG_X x WG_Y invocations of a workgroup computes TM x TN =
+ * 8 x 8 outputs, written out in the shaders (software WebGPU does not
+ * unroll loops). WG_X and WG_Y were picked by bench/kernels/tune-matmul.ts on
+ * SwiftShader (see bench/README.md for the figures).
  */
 export const MATMUL_TUNING = { WG_X: 8, WG_Y: 4, TM: 8, TN: 8 } as const;
 export interface MatmulTuning {
@@ -22,11 +22,13 @@ export interface MatmulTuning {
   readonly TM: 8;
   readonly TN: 8;
 }
-const CODE = codeFor(MATMUL_TUNING);
 
-function codeFor(t: MatmulTuning): string {
-  return `${wgslConsts({ WG_X: t.WG_X, WG_Y: t.WG_Y, TM: t.TM, TN: t.TN })}\n${body}`;
+/** The two bodies: any layout, and untransposed A with K % 4 == 0 read as vec4 (about 1.3x faster). */
+type Body = 'scalar' | 'vec4a';
+function codeFor(t: MatmulTuning, b: Body): string {
+  return `${wgslConsts({ WG_X: t.WG_X, WG_Y: t.WG_Y, TM: t.TM, TN: t.TN })}\n${common}\n${b === 'vec4a' ? vec4aBody : body}`;
 }
+const CODE: Record<Body, string> = { scalar: codeFor(MATMUL_TUNING, 'scalar'), vec4a: codeFor(MATMUL_TUNING, 'vec4a') };
 
 export interface MatmulOptions {
   readonly transA?: boolean;
@@ -40,10 +42,18 @@ export interface MatmulOptions {
   readonly tuning?: MatmulTuning;
 }
 
-export function matmulKernel(o: MatmulOptions): KernelSource {
-  const name = `matmul_${o.transA ? 't' : 'n'}${o.transB ? 't' : 'n'}${o.accumulate ? '_acc' : ''}`;
-  const code = o.tuning && o.tuning !== MATMUL_TUNING ? codeFor(o.tuning) : CODE;
-  return { name, code, constants: { TRANS_A: o.transA ? 1 : 0, TRANS_B: o.transB ? 1 : 0, ACCUMULATE: o.accumulate ? 1 : 0 } };
+/**
+ * The kernel for these options; `K` (the reduction length) decides whether A
+ * can be read as vec4 (K > 0 too: a vec4 binding needs at least 16 bytes).
+ */
+export function matmulKernel(o: MatmulOptions, K: number): KernelSource {
+  const b: Body = !o.transA && K > 0 && K % 4 === 0 ? 'vec4a' : 'scalar';
+  const name = `matmul_${o.transA ? 't' : 'n'}${o.transB ? 't' : 'n'}${o.accumulate ? '_acc' : ''}${b === 'vec4a' ? '_v4' : ''}`;
+  const code = o.tuning && o.tuning !== MATMUL_TUNING ? codeFor(o.tuning, b) : CODE[b];
+  // vec4a has no TRANS_A override (A is never transposed there).
+  const constants: Record<string, number> = { TRANS_B: o.transB ? 1 : 0, ACCUMULATE: o.accumulate ? 1 : 0 };
+  if (b === 'scalar') constants.TRANS_A = o.transA ? 1 : 0;
+  return { name, code, constants };
 }
 
 /** Derives M, K, N from the stored shapes and checks they agree. */
@@ -80,7 +90,7 @@ export function matmulInto(gpu: Gpu, c: Tensor, a: Tensor, b: Tensor, o: MatmulO
     ['f32', o.alpha ?? 1],
   ]);
   const t = o.tuning ?? MATMUL_TUNING;
-  gpu.dispatch(matmulKernel(o), [c, a, b], dispatch2d(M, N, t.WG_Y * t.TM, t.WG_X * t.TN, gpu.maxWorkgroupsPerDimension, batch), params);
+  gpu.dispatch(matmulKernel(o, K), [c, a, b], dispatch2d(M, N, t.WG_Y * t.TM, t.WG_X * t.TN, gpu.maxWorkgroupsPerDimension, batch), params);
 }
 
 /** Allocates C and records the product. */

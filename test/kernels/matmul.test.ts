@@ -12,6 +12,10 @@ const SHAPES: Array<[number, number, number]> = [
   [5, 1, 7],
   [1, 130, 3],
   [130, 17, 65],
+  // K % 4 == 0 (untransposed A is read as vec4): ragged M and N, K = 4, several row and column blocks.
+  [37, 52, 29],
+  [3, 4, 5],
+  [130, 20, 65],
 ];
 
 describe('matmul', () => {
@@ -32,19 +36,22 @@ describe('matmul', () => {
     }
   }
 
-  it('accumulates with alpha and runs batched products', async () => {
-    const gpu = await testGpu();
-    const [batch, M, K, N] = [3, 19, 33, 21];
-    const a = randomArray(batch * M * K, 1);
-    const b = randomArray(batch * K * N, 2);
-    const c0 = randomArray(batch * M * N, 3);
-    const A = gpu.upload(a, [batch, M, K], 'A');
-    const B = gpu.upload(b, [batch, K, N], 'B');
-    const C = gpu.upload(c0, [batch, M, N], 'C');
-    matmulInto(gpu, C, A, B, { batch, accumulate: true, alpha: 0.5 });
-    expectClose('C', await gpu.readF32(C), matmulRef(a, b, M, K, N, { batch, alpha: 0.5, c0 }));
-    gpu.release(A, B, C);
-  });
+  // K = 32 takes the vec4 body (untransposed A, K % 4 == 0), K = 33 the scalar one.
+  for (const K of [33, 32]) {
+    it(`accumulates with alpha and runs batched products (K=${K})`, async () => {
+      const gpu = await testGpu();
+      const [batch, M, N] = [3, 19, 21];
+      const a = randomArray(batch * M * K, 1);
+      const b = randomArray(batch * K * N, 2);
+      const c0 = randomArray(batch * M * N, 3);
+      const A = gpu.upload(a, [batch, M, K], 'A');
+      const B = gpu.upload(b, [batch, K, N], 'B');
+      const C = gpu.upload(c0, [batch, M, N], 'C');
+      matmulInto(gpu, C, A, B, { batch, accumulate: true, alpha: 0.5 });
+      expectClose('C', await gpu.readF32(C), matmulRef(a, b, M, K, N, { batch, alpha: 0.5, c0 }));
+      gpu.release(A, B, C);
+    });
+  }
 
   it('K = 0 gives zeros, and mismatched shapes name both operands', async () => {
     const gpu = await testGpu();
