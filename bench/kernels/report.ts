@@ -45,11 +45,13 @@ function shapeKey(s: Shape): string {
   return `${s.N}/${s.H}/${s.E}/${s.K}/${s.F}`;
 }
 
-/** The table: op, shape (N/H/E/K/F), unit, one column per implementation, then moe-engine ÷ each other. */
+/** The table: op, shape (N/H/E/K/F), unit, one column per implementation, then moe-engine ÷ each other and ÷ the faster peer. */
 export function formatTable(rows: readonly Row[], impls: readonly Impl[]): string {
   const cols = IMPL_ORDER.filter((i) => impls.includes(i));
   const others = cols.filter((i) => i !== 'moe-engine');
-  const header = ['op', 'N/H/E/K/F', 'unit', ...cols, ...(cols.includes('moe-engine') ? others.map((o) => `engine÷${o}`) : [])];
+  const peers = others.filter((i) => i !== 'cpu');
+  const ratios = cols.includes('moe-engine') ? [...others.map((o) => `engine÷${o}`), ...(peers.length > 1 ? ['engine÷best peer'] : [])] : [];
+  const header = ['op', 'N/H/E/K/F', 'unit', ...cols, ...ratios];
   const lines: string[][] = [header];
   const groups = new Map<string, Row[]>();
   for (const r of rows) {
@@ -60,10 +62,12 @@ export function formatTable(rows: readonly Row[], impls: readonly Impl[]): strin
     const by = new Map(group.map((r) => [r.impl, r]));
     const engine = by.get('moe-engine');
     const line = [group[0].op, shapeKey(group[0].shape), group[0].unit, ...cols.map((i) => fmt(by.get(i)?.value))];
+    const ratio = (v: number | undefined) => (engine && v ? `${(engine.value / v).toFixed(2)}x` : '—');
     if (cols.includes('moe-engine')) {
-      for (const o of others) {
-        const peer = by.get(o);
-        line.push(engine && peer ? `${(engine.value / peer.value).toFixed(2)}x` : '—');
+      for (const o of others) line.push(ratio(by.get(o)?.value));
+      if (peers.length > 1) {
+        const best = Math.max(...peers.map((o) => by.get(o)?.value ?? 0));
+        line.push(ratio(best > 0 ? best : undefined));
       }
     }
     lines.push(line);
