@@ -99,9 +99,18 @@ export class Trainer {
       mfu: modelFlopsUtilization(this.flopsPerToken, tokensPerS, this.config.telemetry.peak_tflops),
       grad_norm: report.norm,
       routing: host.routing,
+      ...(gpu.profiler ? { kernel_ms: await this.kernelTimes() } : {}),
     };
     this.step++;
     return { record, loss: host.loss };
+  }
+
+  /** GPU milliseconds per kernel label since the last call (profiling on). */
+  private async kernelTimes(): Promise<Record<string, number>> {
+    const profiler = this.gpu.profiler!;
+    const report = await profiler.report();
+    profiler.reset();
+    return Object.fromEntries(report.map((r) => [r.kernel, r.totalMs]));
   }
 
   /** Mean validation loss over the first eval_batches batches (the same windows every time). */
