@@ -142,16 +142,18 @@ export function engineBackend(gpu: Gpu, mods: EngineModules): Backend {
     const routerBwd = mods.routerBackward as RouterBackwardModule;
     const t = upload(gpu, inp, ['x_NH', 'wg_HE', 'dWeight_NK']);
     const K = inp.shape.K;
-    // One forward (+ backward) recorded; returns what to read and what to release.
-    const record = (): { read: Tensor[]; release: Tensor[]; done: () => void } => {
+    // One forward (+ backward) recorded; returns what to read and how to free it once the GPU is done.
+    const record = (): { read: Tensor[]; done: () => void } => {
       const fwd = router.routerForward(gpu, t.x_NH, t.wg_HE, { K });
-      if (op === 'router_fwd') return { read: [fwd.idx_NK, fwd.weight_NK], release: [], done: () => router.releaseRouterOutputs(gpu, fwd) };
+      if (op === 'router_fwd') return { read: [fwd.idx_NK, fwd.weight_NK], done: () => router.releaseRouterOutputs(gpu, fwd) };
       // Loss weights 0: the benchmark's backward is the combine-weight path that the peers differentiate.
       const g = routerBwd.routerBackward(gpu, { ...fwd, x_NH: t.x_NH, wg_HE: t.wg_HE }, t.dWeight_NK, { zLossWeight: 0, auxLossWeight: 0 });
       return {
         read: [fwd.idx_NK, fwd.weight_NK, g.dx_NH, g.dWg_HE],
-        release: [g.dLogits_NE, g.dx_NH, g.dWg_HE],
-        done: () => router.releaseRouterOutputs(gpu, fwd),
+        done: () => {
+          router.releaseRouterOutputs(gpu, fwd);
+          gpu.release(g.dLogits_NE, g.dx_NH, g.dWg_HE);
+        },
       };
     };
     return {
@@ -159,13 +161,11 @@ export function engineBackend(gpu: Gpu, mods: EngineModules): Backend {
         const r = record();
         await gpu.sync();
         r.done();
-        gpu.release(...r.release);
       },
       outputs: async () => {
         const r = record();
         const [idx, weight, dx, dWg] = await gpu.readMany(r.read);
         r.done();
-        gpu.release(...r.release);
         const out: Outputs = { idx_NK: idx as Uint32Array, weight_NK: weight as Float32Array };
         return op === 'router_fwd' ? out : { ...out, dx_NH: dx as Float32Array, dWg_HE: dWg as Float32Array };
       },
