@@ -1,0 +1,143 @@
+/**
+ * Background checkpoint saves. save() takes a host snapshot (the training
+ * loop already paid the GPU->host copy) and returns as soon as it is
+ * queued; serialisation, hashing and writing happen afterwards, one save at
+ * a time, shard first and MANIFEST.json last. The queue is bounded: with
+ * `depth` saves pending, save() waits for the oldest to finish
+ * (back-pressure instead of unbounded memory when storage is slow).
+ * After each commit, retention keeps the newest `retention` committed steps
+ * and never touches the newest committed step or one still being written.
+ */
+import { sha256Hex } from '../engine/config/sha256.ts';
+import {
+  contiguousPlacement, encodeManifest, encodeShard, manifestPath, MANIFEST_NAME, parseStepDir, SCHEMA_VERSION, shardName, shardPath, stepDir,
+  type CheckpointManifest,
+} from './format.ts';
+import type { CheckpointStore } from './store.ts';
+import type { TrainingSnapshot } from './trainer-state.ts';
+
+export interface CheckpointerOptions {
+  readonly store: CheckpointStore;
+  /** Committed steps to keep (at least 1: the newest is always kept). */
+  readonly retention: number;
+  /** Most saves pending at once (queued or being written); default 2. */
+  readonly depth?: number;
+  readonly modelHash: string;
+  readonly numExperts: number;
+  readonly engineVersion: string;
+  readonly host: string;
+  /** Hex SHA-256; defaults to the portable one, Node passes node:crypto's (much faster). */
+  readonly sha256?: (bytes: Uint8Array) => string;
+  /** Warnings (failed saves, failed deletions); default: ignored. */
+  readonly warn?: (message: string) => void;
+  readonly now?: () => Date;
+}
+
+export class Checkpointer {
+  readonly depth: number;
+  /** Steps queued or being written, oldest first. */
+  private readonly inFlight: number[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  private readonly waiters: (() => void)[] = [];
+  private failure: Error | null = null;
+  /** Milliseconds the last committed save took from save() to its manifest on disk; null before the first. */
+  lastCommitMs: number | null = null;
+  lastCommittedStep: number | null = null;
+
+  constructor(private readonly o: CheckpointerOptions) {
+    this.depth = o.depth ?? 2;
+    if (!Number.isInteger(this.depth) || this.depth < 1) throw new RangeError(`Checkpointer: depth must be a positive integer, got ${o.depth}`);
+    if (!Number.isInteger(o.retention) || o.retention < 1) throw new RangeError(`Checkpointer: retention must be a positive integer, got ${o.retention}`);
+  }
+
+  /** Saves queued or being written (telemetry). */
+  get queueDepth(): number {
+    return this.inFlight.length;
+  }
+
+  /** Queues a save; waits only while `depth` saves are pending. Rethrows an earlier background failure. */
+  async save(snap: TrainingSnapshot): Promise<void> {
+    this.throwFailure();
+    while (this.inFlight.length >= this.depth) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    const queuedAt = performance.now();
+    this.inFlight.push(snap.step);
+    this.chain = this.chain.then(async () => {
+      try {
+        await this.write(snap);
+        this.lastCommitMs = performance.now() - queuedAt;
+        this.lastCommittedStep = snap.step;
+        await this.prune();
+      } catch (e) {
+        this.failure ??= new Error(`checkpoint save of ${stepDir(snap.step)} to ${this.o.store.where} failed: ${(e as Error).message}`);
+        this.o.warn?.(this.failure.message);
+      } finally {
+        this.inFlight.splice(this.inFlight.indexOf(snap.step), 1);
+        this.waiters.shift()?.();
+      }
+    });
+  }
+
+  /** Waits until every queued save is committed (exit, SIGTERM, SIGINT); throws if one failed. */
+  async flush(): Promise<void> {
+    while (this.inFlight.length > 0) await this.chain;
+    this.throwFailure();
+  }
+
+  private throwFailure(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  private async write(snap: TrainingSnapshot): Promise<void> {
+    const { store } = this.o;
+    const step = snap.step;
+    // A step saved again (a leftover, or a re-run) is un-committed first: the manifest must never describe other shards.
+    await store.remove(manifestPath(step));
+    // Let the training loop run before the synchronous serialisation and hashing.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const bytes = encodeShard(snap.tensors, { step: String(step), model_hash: this.o.modelHash });
+    const sha256 = (this.o.sha256 ?? sha256Hex)(bytes);
+    await store.writeAtomic(shardPath(step, 0), bytes);
+    const manifest: CheckpointManifest = {
+      schema_version: SCHEMA_VERSION,
+      step,
+      world_size: 1,
+      expert_placement: contiguousPlacement(this.o.numExperts, 1),
+      shards: [{ name: shardName(0), bytes: bytes.length, sha256 }],
+      model_hash: this.o.modelHash,
+      sampler: snap.sampler,
+      engine_version: this.o.engineVersion,
+      time: (this.o.now?.() ?? new Date()).toISOString(),
+      host: this.o.host,
+    };
+    await store.writeAtomic(manifestPath(step), encodeManifest(manifest));
+  }
+
+  /**
+   * Deletes committed steps beyond `retention` and uncommitted leftovers
+   * older than the oldest kept step; deletion mirrors writing (manifest
+   * first, so a half-deleted step is never taken for a committed one).
+   */
+  private async prune(): Promise<void> {
+    const { store } = this.o;
+    const steps: { step: number; committed: boolean }[] = [];
+    for (const name of await store.list('')) {
+      const step = parseStepDir(name);
+      if (step === null) continue;
+      steps.push({ step, committed: (await store.list(name)).includes(MANIFEST_NAME) });
+    }
+    const kept = steps.filter((s) => s.committed).map((s) => s.step).sort((a, b) => b - a).slice(0, this.o.retention);
+    if (kept.length === 0) return;
+    const oldestKept = kept[kept.length - 1];
+    for (const s of steps) {
+      if (kept.includes(s.step) || this.inFlight.includes(s.step)) continue;
+      if (!s.committed && s.step > oldestKept) continue;
+      try {
+        await store.remove(manifestPath(s.step));
+        await store.remove(stepDir(s.step));
+      } catch (e) {
+        // A failed deletion costs disk space, never correctness: say so and go on.
+        this.o.warn?.(`checkpoint retention: could not delete ${stepDir(s.step)} in ${store.where}: ${(e as Error).message}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Choosing where to resume: the newest step whose manifest verifies, i.e.
+ * MANIFEST.json parses and names every shard present with the recorded
+ * byte size and sha256. A step that fails is skipped with a warning naming
+ * the file and the reason; a verified step trained with another model
+ * shape is refused (CheckpointMismatchError), never silently loaded.
+ */
+import { sha256Hex } from '../engine/config/sha256.ts';
+import { decodeShard, MANIFEST_NAME, manifestPath, parseManifest, parseStepDir, stepDir, type CheckpointManifest } from './format.ts';
+import { NotFoundError, type CheckpointStore } from './store.ts';
+import type { TrainingSnapshot } from './trainer-state.ts';
+
+export class CheckpointMismatchError extends Error {
+  override name = 'CheckpointMismatchError';
+}
+
+export type StepCheck =
+  | { readonly step: number; readonly ok: true; readonly manifest: CheckpointManifest; readonly shards: ReadonlyMap<string, Uint8Array> }
+  | { readonly step: number; readonly ok: false; readonly reason: string };
+
+/** Step numbers of the `step=<N>` directories in the store, newest first. */
+export async function listSteps(store: CheckpointStore): Promise<number[]> {
+  return (await store.list(''))
+    .map(parseStepDir)
+    .filter((s): s is number => s !== null)
+    .sort((a, b) => b - a);
+}
+
+/** Reads and checks one step; never throws for a missing, torn or corrupt file (that is the `reason`). */
+export async function verifyStep(store: CheckpointStore, step: number, sha256: (b: Uint8Array) => string = sha256Hex): Promise<StepCheck> {
+  const where = (name: string) => `${store.where}/${stepDir(step)}/${name}`;
+  let manifest: CheckpointManifest;
+  try {
+    manifest = parseManifest(await store.read(manifestPath(step)), where(MANIFEST_NAME));
+  } catch (e) {
+    if (e instanceof NotFoundError) return { step, ok: false, reason: `${where(MANIFEST_NAME)} is missing (save never committed)` };
+    return { step, ok: false, reason: (e as Error).message };
+  }
+  if (manifest.step !== step) return { step, ok: false, reason: `${where(MANIFEST_NAME)} records step ${manifest.step}, not ${step}` };
+  const shards = new Map<string, Uint8Array>();
+  for (const s of manifest.shards) {
+    let bytes: Uint8Array;
+    try {
+      bytes = await store.read(`${stepDir(step)}/${s.name}`);
+    } catch (e) {
+      if (e instanceof NotFoundError) return { step, ok: false, reason: `shard ${where(s.name)} is missing` };
+      throw e;
+    }
+    if (bytes.length !== s.bytes) return { step, ok: false, reason: `shard ${where(s.name)} is ${bytes.length} bytes, the manifest records ${s.bytes} (truncated?)` };
+    const digest = sha256(bytes);
+    if (digest !== s.sha256) return { step, ok: false, reason: `shard ${where(s.name)} has sha256 ${digest.slice(0, 12)}…, the manifest records ${s.sha256.slice(0, 12)}… (corrupt)` };
+    shards.set(s.name, bytes);
+  }
+  return { step, ok: true, manifest, shards };
+}
+
+export interface ResumePoint {
+  readonly manifest: CheckpointManifest;
+  /** Rank 0's state, ready for restoreTrainer. */
+  readonly snapshot: TrainingSnapshot;
+  /** Steps skipped on the way, with their reasons. */
+  readonly skipped: readonly { step: number; reason: string }[];
+}
+
+export interface FindOptions {
+  readonly modelHash: string;
+  readonly sha256?: (b: Uint8Array) => string;
+  readonly warn?: (message: string) => void;
+}
+
+/** The newest verified step, or null when none verifies (a fresh start). */
+export async function findResumePoint(store: CheckpointStore, o: FindOptions): Promise<ResumePoint | null> {
+  const skipped: { step: number; reason: string }[] = [];
+  for (const step of await listSteps(store)) {
+    const check = await verifyStep(store, step, o.sha256);
+    if (!check.ok) {
+      skipped.push({ step, reason: check.reason });
+      o.warn?.(`checkpoint ${stepDir(step)} skipped: ${check.reason}`);
+      continue;
+    }
+    const m = check.manifest;
+    if (m.model_hash !== o.modelHash) {
+      throw new CheckpointMismatchError(
+        `checkpoint ${store.where}/${stepDir(step)} was trained with another model shape (model hash ${m.model_hash.slice(0, 12)}…, ` +
+          `the config gives ${o.modelHash.slice(0, 12)}…); hint: use the config it was trained with, or another checkpoint.dir`,
+      );
+    }
+    if (m.world_size !== 1) throw new Error(`checkpoint ${store.where}/${stepDir(step)} has world_size ${m.world_size}; resuming a multi-worker checkpoint on one worker is not supported yet`);
+    const name = m.shards[0].name;
+    const shard = decodeShard(check.shards.get(name)!, `${store.where}/${stepDir(step)}/${name}`);
+    return { manifest: m, snapshot: { step: m.step, tensors: shard, sampler: m.sampler }, skipped };
+  }
+  return null;
+}
