@@ -1,0 +1,162 @@
+/**
+ * Background saves and resume selection on the local tier, without a GPU:
+ * committed steps and retention, corrupted shards (flipped byte, truncated,
+ * deleted) making resume fall back with a reason naming the file, leftover
+ * uncommitted steps ignored and later overwritten, a model-shape mismatch
+ * refused, and a slow store that neither blocks save() nor deadlocks.
+ */
+import { existsSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Checkpointer } from '../../elastic/checkpointer.ts';
+import { LocalStore } from '../../elastic/local-store.ts';
+import { nodeSha256 } from '../../elastic/node-sha256.ts';
+import { CheckpointMismatchError, findResumePoint, verifyStep } from '../../elastic/resume.ts';
+import type { CheckpointStore } from '../../elastic/store.ts';
+import { MODEL_HASH, syntheticSnapshot, tempDir, valueAt } from './fixtures.ts';
+
+function checkpointer(store: CheckpointStore, extra: { retention?: number; depth?: number; warn?: (m: string) => void } = {}) {
+  return new Checkpointer({ store, retention: extra.retention ?? 2, depth: extra.depth, modelHash: MODEL_HASH, numExperts: 4, engineVersion: 'test', host: 'test-host', sha256: nodeSha256, warn: extra.warn });
+}
+
+async function saveSteps(root: string, steps: number[], retention = 10): Promise<LocalStore> {
+  const store = new LocalStore(root);
+  const c = checkpointer(store, { retention });
+  for (const s of steps) await c.save(syntheticSnapshot(s));
+  await c.flush();
+  return store;
+}
+
+async function resumeStep(store: CheckpointStore): Promise<{ step: number | null; warnings: string[] }> {
+  const warnings: string[] = [];
+  const point = await findResumePoint(store, { modelHash: MODEL_HASH, warn: (m) => warnings.push(m) });
+  return { step: point?.snapshot.step ?? null, warnings };
+}
+
+describe('Checkpointer + resume (local tier)', () => {
+  it('commits shard then manifest, keeps the last `retention` steps, and resume restores the newest exactly', async () => {
+    const root = tempDir('commit');
+    const store = await saveSteps(root, [2, 4, 6, 8], 2);
+    expect(readdirSync(root).sort()).toEqual(['step=6', 'step=8']);
+    expect(readdirSync(join(root, 'step=8')).sort()).toEqual(['MANIFEST.json', 'rank=0.safetensors']);
+    const manifest = JSON.parse(readFileSync(join(root, 'step=8/MANIFEST.json'), 'utf8'));
+    const shard = readFileSync(join(root, 'step=8/rank=0.safetensors'));
+    expect(manifest.shards).toEqual([{ name: 'rank=0.safetensors', bytes: shard.length, sha256: nodeSha256(shard) }]);
+    expect(manifest.expert_placement).toEqual([{ rank: 0, experts: [0, 1, 2, 3] }]);
+    const point = await findResumePoint(store, { modelHash: MODEL_HASH });
+    expect(point!.snapshot.step).toBe(8);
+    expect(point!.snapshot.sampler).toEqual({ prng: { algorithm: 'xoshiro128**', words: [9, 2, 3, 4] }, windowsDrawn: 32 });
+    expect(point!.snapshot.tensors.m[1].data[5]).toBe(valueAt(8, 3, 5));
+    expect(point!.snapshot.tensors.params[0].data[6]).toBe(valueAt(8, 0, 6));
+  });
+
+  it.each([
+    ['a flipped byte', (p: string) => { const b = readFileSync(p); b[b.length - 3] ^= 0x10; writeFileSync(p, b); }, /rank=0.safetensors has sha256 .* \(corrupt\)/],
+    ['a truncated file', (p: string) => truncateSync(p, 100), /rank=0.safetensors is 100 bytes, the manifest records \d+ \(truncated\?\)/],
+    ['a deleted file', (p: string) => rmSync(p), /shard .*step=6\/rank=0.safetensors is missing/],
+  ])('%s in the newest shard makes resume fall back to the previous step and say why', async (_label, damage, reason) => {
+    const root = tempDir('corrupt');
+    const store = await saveSteps(root, [3, 6]);
+    damage(join(root, 'step=6/rank=0.safetensors'));
+    const { step, warnings } = await resumeStep(store);
+    expect(step).toBe(3);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/checkpoint step=6 skipped/);
+    expect(warnings[0]).toMatch(reason);
+    const check = await verifyStep(store, 6);
+    expect(check.ok).toBe(false);
+  });
+
+  it('no verified step means a fresh start; a torn manifest is skipped with its parse error', async () => {
+    const root = tempDir('none');
+    expect((await resumeStep(new LocalStore(root))).step).toBeNull();
+    const store = await saveSteps(root, [1, 2]);
+    writeFileSync(join(root, 'step=2/MANIFEST.json'), '{"schema_version": 1, "st');
+    const { step, warnings } = await resumeStep(store);
+    expect(step).toBe(1);
+    expect(warnings[0]).toMatch(/step=2\/MANIFEST.json: not valid JSON/);
+  });
+
+  it('a leftover step with a shard and no manifest is ignored, then overwritten cleanly by a later save', async () => {
+    const root = tempDir('leftover');
+    const store = await saveSteps(root, [4]);
+    mkdirSync(join(root, 'step=8'));
+    writeFileSync(join(root, 'step=8/rank=0.safetensors'), 'half a shard from a killed run');
+    const first = await resumeStep(store);
+    expect(first.step).toBe(4);
+    expect(first.warnings[0]).toMatch(/step=8\/MANIFEST.json is missing \(save never committed\)/);
+    const c = checkpointer(store, { retention: 5 });
+    await c.save(syntheticSnapshot(8));
+    await c.flush();
+    const second = await resumeStep(store);
+    expect(second).toEqual({ step: 8, warnings: [] });
+  });
+
+  it('retention deletes uncommitted leftovers older than the oldest kept step, never newer ones', async () => {
+    const root = tempDir('retention');
+    mkdirSync(join(root, 'step=1'));
+    writeFileSync(join(root, 'step=1/rank=0.safetensors'), 'old leftover');
+    mkdirSync(join(root, 'step=99'));
+    writeFileSync(join(root, 'step=99/rank=0.safetensors'), 'newer leftover');
+    await saveSteps(root, [2, 3, 4], 2);
+    expect(readdirSync(root).sort()).toEqual(['step=3', 'step=4', 'step=99']);
+  });
+
+  it('a checkpoint of another model shape is refused with a clear error', async () => {
+    const store = await saveSteps(tempDir('mismatch'), [2]);
+    await expect(findResumePoint(store, { modelHash: 'cd'.repeat(32) })).rejects.toThrow(CheckpointMismatchError);
+    await expect(findResumePoint(store, { modelHash: 'cd'.repeat(32) })).rejects.toThrow(/another model shape \(model hash abababababab…, the config gives cdcdcdcdcdcd…\)/);
+  });
+
+  it('a slow store does not block save() while the queue has room, applies back-pressure when full, and drains', async () => {
+    const root = tempDir('slow');
+    const local = new LocalStore(root);
+    const DELAY = 300;
+    let maxPending = 0;
+    const slow: CheckpointStore = {
+      where: root,
+      read: (p) => local.read(p),
+      list: (d) => local.list(d),
+      remove: (p) => local.remove(p),
+      async writeAtomic(p, b) {
+        await new Promise((r) => setTimeout(r, DELAY));
+        return local.writeAtomic(p, b);
+      },
+    };
+    const c = checkpointer(slow, { depth: 2, retention: 10 });
+    // "Training": steps of 20 ms that save every step; each save costs two slow writes (shard, manifest).
+    const saveMs: number[] = [];
+    const started = performance.now();
+    for (let step = 1; step <= 6; step++) {
+      await new Promise((r) => setTimeout(r, 20));
+      const t0 = performance.now();
+      await c.save(syntheticSnapshot(step));
+      saveMs.push(performance.now() - t0);
+      maxPending = Math.max(maxPending, c.queueDepth);
+    }
+    // The first two saves find room and return at once; later ones wait for a slot (bounded memory).
+    expect(saveMs[0]).toBeLessThan(50);
+    expect(saveMs[1]).toBeLessThan(50);
+    expect(maxPending).toBeLessThanOrEqual(2);
+    expect(Math.max(...saveMs.slice(2))).toBeGreaterThan(DELAY);
+    await c.flush();
+    expect(c.queueDepth).toBe(0);
+    expect(c.lastCommittedStep).toBe(6);
+    expect(c.lastCommitMs).toBeGreaterThanOrEqual(2 * DELAY);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(6 * 2 * DELAY);
+    expect((await resumeStep(local)).step).toBe(6);
+    expect(existsSync(join(root, 'step=1/MANIFEST.json'))).toBe(true);
+  });
+
+  it('a failed background write is reported by the next save() and by flush()', async () => {
+    const root = tempDir('fail');
+    const local = new LocalStore(root);
+    const warnings: string[] = [];
+    const broken: CheckpointStore = { ...local, where: root, read: (p) => local.read(p), list: (d) => local.list(d), remove: (p) => local.remove(p), writeAtomic: async () => { throw new Error('disk full'); } };
+    const c = checkpointer(broken, { warn: (m) => warnings.push(m) });
+    await c.save(syntheticSnapshot(1));
+    await expect(c.flush()).rejects.toThrow(/checkpoint save of step=1 to .* failed: disk full/);
+    await expect(c.save(syntheticSnapshot(2))).rejects.toThrow(/disk full/);
+    expect(warnings).toHaveLength(1);
+  });
+});

@@ -1,0 +1,25 @@
+/**
+ * Child process for the kill -9 test: starts like a training run would
+ * (clean temporaries, find the resume point), then saves synthetic steps
+ * as fast as it can until killed. Prints `resumed <step|none>` and then
+ * `saving` once the first save is queued.
+ * Usage: node --import tsx test/elastic/kill-child.ts <dir> <floats per tensor>
+ */
+import { Checkpointer } from '../../elastic/checkpointer.ts';
+import { LocalStore } from '../../elastic/local-store.ts';
+import { nodeSha256 } from '../../elastic/node-sha256.ts';
+import { findResumePoint } from '../../elastic/resume.ts';
+import { MODEL_HASH, syntheticSnapshot } from './fixtures.ts';
+
+const [dir, size] = process.argv.slice(2);
+const store = new LocalStore(dir);
+store.cleanTemporaries();
+const point = await findResumePoint(store, { modelHash: MODEL_HASH, sha256: nodeSha256 });
+process.stdout.write(`resumed ${point?.snapshot.step ?? 'none'}\n`);
+const c = new Checkpointer({ store, retention: 2, depth: 2, modelHash: MODEL_HASH, numExperts: 4, engineVersion: 'test', host: 'kill-child', sha256: nodeSha256 });
+let step = (point?.snapshot.step ?? 0) + 1;
+for (;;) {
+  await c.save(syntheticSnapshot(step, Number(size), 2));
+  if (step === (point?.snapshot.step ?? 0) + 1) process.stdout.write('saving\n');
+  step++;
+}
