@@ -342,6 +342,13 @@ export class S3Store {
         await handle.close();
       }
       await rename(temporary, target);
+      // The rename is durable only once the directory entry is on disk.
+      const directory = await open(dirname(target), 'r');
+      try {
+        await directory.sync();
+      } finally {
+        await directory.close();
+      }
     } catch (err) {
       await rm(temporary, { force: true });
       throw new Error(this.config.redact(`S3 download ${formatS3Uri(this.location, path)} -> ${target} failed: ${errorText(err)}. Hint: check free disk space and permissions`));
