@@ -5,13 +5,16 @@
 //   step=<N>/MANIFEST.json          the commit marker, uploaded last
 // A step counts as committed only when its manifest exists.
 
-export const MANIFEST_NAME = 'MANIFEST.json';
+import { MANIFEST_NAME, stepDir as formatStepDir } from './format.ts';
 
+export { MANIFEST_NAME };
+
+/** `step=<N>/`: the key prefix of one step (the format's step directory plus '/'). */
 export function stepDir(step: number): string {
   if (!Number.isSafeInteger(step) || step < 0) {
     throw new Error(`stepDir: step must be a non-negative integer, got ${step}`);
   }
-  return `step=${step}/`;
+  return `${formatStepDir(step)}/`;
 }
 
 export interface RemoteStep {

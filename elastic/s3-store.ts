@@ -1,5 +1,6 @@
-// The S3 checkpoint tier: a key/value store under `s3://bucket/prefix/`
-// (keys are prefix + path) plus the mirroring rules the checkpointer needs:
+// The S3 checkpoint tier: a CheckpointStore under `s3://bucket/prefix/`
+// (keys are prefix + path; '/' separates directories as in the local tier)
+// plus the mirroring rules the checkpointer needs:
 // shards first and the manifest LAST, retention that never deletes the newest
 // committed step (manifest deleted first, so a half-pruned step never looks
 // committed), and download of a committed step into a local directory.
@@ -26,6 +27,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { createS3Client, type S3Config, s3ConfigFromEnv } from './s3-config.ts';
+import { type CheckpointStore, NotFoundError } from './store.ts';
 import { groupSteps, MANIFEST_NAME, planPrune, type PrunePlan, type RemoteStep, stepDir } from './s3-retention.ts';
 import { formatS3Uri, parseS3Uri, type S3Location } from './s3-uri.ts';
 
@@ -76,7 +78,7 @@ function errorText(err: unknown): string {
   return String(err);
 }
 
-export class S3Store {
+export class S3Store implements CheckpointStore {
   readonly location: S3Location;
   private readonly config: S3Config;
   private readonly client: S3Client;
@@ -100,7 +102,12 @@ export class S3Store {
     return new S3Store({ ...options, location: parseS3Uri(uri) });
   }
 
-  /** A log-safe description of where this store writes. */
+  /** The location, for messages (no endpoint, no credentials). */
+  get where(): string {
+    return formatS3Uri(this.location);
+  }
+
+  /** A log-safe description of where this store writes and how it connects. */
   describe(): string {
     return `${formatS3Uri(this.location)} (${this.config.describe()})`;
   }
@@ -137,6 +144,7 @@ export class S3Store {
     }
   }
 
+  /** The whole object; rejects with a NotFoundError when it is absent. */
   async read(path: string): Promise<Uint8Array> {
     checkedPath(path, 'read');
     const key = this.key(path);
@@ -145,37 +153,44 @@ export class S3Store {
     return response.Body.transformToByteArray();
   }
 
-  /** Paths (relative to the store prefix) starting with `prefix`, sorted; pages through ListObjectsV2. */
-  async list(prefix = ''): Promise<string[]> {
+  /**
+   * Names directly under directory `dir` ('' for the root): objects by file
+   * name and sub-directories without the trailing '/', sorted; [] when absent.
+   * The CheckpointStore view; listPaths() lists recursively.
+   */
+  async list(dir: string): Promise<string[]> {
+    const prefix = dir === '' || dir.endsWith('/') ? dir : `${dir}/`;
+    const names: string[] = [];
+    await this.listPages(prefix, '/', (keys, directories) => {
+      for (const key of keys) names.push(key.slice(prefix.length));
+      for (const directory of directories) names.push(directory.slice(prefix.length, -1));
+    });
+    return names.sort();
+  }
+
+  /** Every path (relative to the store prefix) starting with `prefix`, sorted; pages through ListObjectsV2. */
+  async listPaths(prefix = ''): Promise<string[]> {
     const paths: string[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.call('ListObjectsV2', prefix, () =>
-        this.client.send(
-          new ListObjectsV2Command({
-            Bucket: this.location.bucket,
-            Prefix: this.key(prefix),
-            MaxKeys: this.listPageSize,
-            ContinuationToken: token,
-          }),
-        ),
-      );
-      for (const object of page.Contents ?? []) {
-        if (object.Key !== undefined) paths.push(object.Key.slice(this.location.prefix.length));
-      }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-      if (page.IsTruncated && token === undefined) {
-        throw this.error('ListObjectsV2', prefix, 'the listing is truncated but has no continuation token', 'the server does not support paged listing');
-      }
-    } while (token !== undefined);
+    await this.listPages(prefix, undefined, (keys) => paths.push(...keys));
     return paths.sort();
   }
 
-  /** Deletes one object; deleting a missing object is not an error (S3 semantics). */
+  /**
+   * Deletes the object `path` and, as the local tier does for a directory,
+   * every object under `path/` (a manifest among them first, so a step being
+   * removed never looks committed with shards missing). Absent is fine.
+   */
   async remove(path: string): Promise<void> {
     checkedPath(path, 'remove');
-    const key = this.key(path);
-    await this.call('DeleteObject', path, () => this.client.send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key: key })));
+    if (path === '' || path === '/') {
+      throw new Error(`S3Store.remove: refusing to remove everything under ${this.where}. Hint: name a step directory or a file`);
+    }
+    const below = path === '' || path.endsWith('/') ? path : `${path}/`;
+    const children = await this.listPaths(below);
+    const manifests = children.filter((p) => p.endsWith(`/${MANIFEST_NAME}`) || p === MANIFEST_NAME);
+    const ordered = [...manifests, ...children.filter((p) => !manifests.includes(p))];
+    if (!path.endsWith('/')) ordered.unshift(path);
+    for (const target of ordered) await this.removeObject(target);
   }
 
   // ---- checkpoint steps ----------------------------------------------------
@@ -207,7 +222,7 @@ export class S3Store {
 
   /** Every remote step, ascending, with whether its manifest exists. */
   async listSteps(): Promise<RemoteStep[]> {
-    return groupSteps(await this.list('step='));
+    return groupSteps(await this.listPaths('step='));
   }
 
   /** The newest committed step, or undefined when there is none. */
@@ -229,7 +244,7 @@ export class S3Store {
       if (!deleted.has(step.step)) continue;
       const manifest = stepDir(step.step) + MANIFEST_NAME;
       const ordered = step.paths.includes(manifest) ? [manifest, ...step.paths.filter((p) => p !== manifest)] : step.paths;
-      for (const path of ordered) await this.remove(path);
+      for (const path of ordered) await this.removeObject(path);
       this.log(`s3 retention: removed step ${step.step}${step.committed ? '' : ' (uncommitted)'} from ${formatS3Uri(this.location)}`);
     }
     return plan;
@@ -243,7 +258,7 @@ export class S3Store {
    */
   async downloadStep(step: number, localRoot: string): Promise<string[]> {
     const dir = stepDir(step);
-    const paths = await this.list(dir);
+    const paths = await this.listPaths(dir);
     const manifest = dir + MANIFEST_NAME;
     if (!paths.includes(manifest)) {
       throw new Error(
@@ -267,6 +282,39 @@ export class S3Store {
     return this.location.prefix + path;
   }
 
+  /** Deletes one object; a missing object is not an error (S3 semantics). */
+  private async removeObject(path: string): Promise<void> {
+    const key = this.key(path);
+    await this.call('DeleteObject', path, () => this.client.send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key: key })));
+  }
+
+  /** Pages through ListObjectsV2 under `prefix`, handing each page's keys and common prefixes (relative paths) to `take`. */
+  private async listPages(prefix: string, delimiter: string | undefined, take: (keys: string[], directories: string[]) => void): Promise<void> {
+    const strip = (key: string) => key.slice(this.location.prefix.length);
+    let token: string | undefined;
+    do {
+      const page = await this.call('ListObjectsV2', prefix, () =>
+        this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.location.bucket,
+            Prefix: this.key(prefix),
+            Delimiter: delimiter,
+            MaxKeys: this.listPageSize,
+            ContinuationToken: token,
+          }),
+        ),
+      );
+      take(
+        (page.Contents ?? []).flatMap((o) => (o.Key !== undefined ? [strip(o.Key)] : [])),
+        (page.CommonPrefixes ?? []).flatMap((p) => (p.Prefix !== undefined ? [strip(p.Prefix)] : [])),
+      );
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      if (page.IsTruncated && token === undefined) {
+        throw this.error('ListObjectsV2', prefix, 'the listing is truncated but has no continuation token', 'the server does not support paged listing');
+      }
+    } while (token !== undefined);
+  }
+
   private log(line: string): void {
     this.logSink(this.config.redact(line));
   }
@@ -281,9 +329,11 @@ export class S3Store {
       return await send();
     } catch (err) {
       const name = err instanceof Error ? err.name : '';
+      if (name === 'NoSuchKey') {
+        throw new NotFoundError(this.config.redact(`${formatS3Uri(this.location, path)} does not exist (S3 ${operation}: NoSuchKey)`));
+      }
       const hint =
-        name === 'NoSuchKey' ? 'the object does not exist'
-        : name === 'NoSuchBucket' ? 'create the bucket or fix checkpoint.remote_uri'
+        name === 'NoSuchBucket' ? 'create the bucket or fix checkpoint.remote_uri'
         : name === 'InvalidAccessKeyId' || name === 'SignatureDoesNotMatch' || name === 'AccessDenied' ? 'check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY'
         : `check S3_ENDPOINT_URL and the network (${this.config.describe()})`;
       throw this.error(operation, path, errorText(err), hint);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3ConfigFromEnv } from '../../elastic/s3-config.ts';
 import { type LocalFile, S3Store } from '../../elastic/s3-store.ts';
+import { NotFoundError } from '../../elastic/store.ts';
 import { type S3rverHandle, startS3rver } from '../helpers/s3rver.ts';
 
 const BUCKET = 'ckpt-test';
@@ -72,7 +73,11 @@ describe('S3Store against s3rver', () => {
     const puts = server.requests.slice(before).filter((r) => r.method === 'PUT');
     expect(puts.map((r) => [r.path, r.status, 'partNumber' in r.query])).toEqual([[`/${BUCKET}/runs/small/step=1/rank=0.safetensors`, 200, false]]);
     expect(server.requests.slice(before).some((r) => 'uploads' in r.query)).toBe(false);
-    expect(await s3.list()).toEqual(['step=1/rank=0.safetensors']);
+    expect(await s3.listPaths()).toEqual(['step=1/rank=0.safetensors']);
+    expect(await s3.list('')).toEqual(['step=1']);
+    expect(await s3.list('step=1')).toEqual(['rank=0.safetensors']);
+    expect(await s3.list('step=2')).toEqual([]);
+    expect(s3.where).toBe(`s3://${BUCKET}/runs/small/`);
     s3.close();
   });
 
@@ -112,23 +117,45 @@ describe('S3Store against s3rver', () => {
     expect(requests.filter((r) => r.method === 'PUT' && 'partNumber' in r.query)).toHaveLength(2);
     expect(requests.filter((r) => r.method === 'DELETE' && 'uploadId' in r.query)).toHaveLength(1);
     expect(requests.filter((r) => r.method === 'POST' && 'uploadId' in r.query)).toHaveLength(0);
-    expect(await failure(s3.read('broken.bin'))).toMatch(/S3 GetObject s3:\/\/ckpt-test\/runs\/abort\/broken.bin failed: NoSuchKey.*Hint: the object does not exist/);
-    expect(await s3.list()).toEqual([]);
+    const missing = s3.read('broken.bin');
+    await expect(missing).rejects.toBeInstanceOf(NotFoundError);
+    expect(await failure(missing)).toBe('s3://ckpt-test/runs/abort/broken.bin does not exist (S3 GetObject: NoSuchKey)');
+    expect(await s3.listPaths()).toEqual([]);
     s3.close();
   });
 
-  it('lists across several ListObjectsV2 pages and removes objects', async () => {
+  it('lists across several ListObjectsV2 pages, recursively and one level deep', async () => {
     const s3 = store('runs/paged/', { listPageSize: 2 });
-    const names = ['a/1', 'a/2', 'a/3', 'a/4', 'a/5', 'b/1'];
+    const names = ['a/1', 'a/2', 'a/3', 'a/4', 'a/5', 'b/1', 'b/c/1', 'top'];
     for (const name of names) await s3.writeAtomic(name, new Uint8Array([name.length]));
+    const listings = async (list: () => Promise<string[]>) => {
+      const before = server.requests.length;
+      const result = await list();
+      const pages = server.requests.slice(before).filter((r) => r.method === 'GET' && r.query['list-type'] === '2');
+      return { result, pages: pages.length, continued: pages.filter((r) => 'continuation-token' in r.query).length, maxKeys: new Set(pages.map((r) => r.query['max-keys'])) };
+    };
+    expect(await listings(() => s3.listPaths('a/'))).toEqual({ result: ['a/1', 'a/2', 'a/3', 'a/4', 'a/5'], pages: 3, continued: 2, maxKeys: new Set(['2']) });
+    expect(await listings(() => s3.list('a'))).toEqual({ result: ['1', '2', '3', '4', '5'], pages: 3, continued: 2, maxKeys: new Set(['2']) });
+    expect((await listings(() => s3.list(''))).result).toEqual(['a', 'b', 'top']);
+    expect((await listings(() => s3.list('b'))).result).toEqual(['1', 'c']);
+    s3.close();
+  });
+
+  it('removes a file, or a directory with everything under it, and tolerates absent paths', async () => {
+    const s3 = store('runs/remove/');
+    for (const name of ['step=1/rank=0.safetensors', 'step=1/MANIFEST.json', 'step=10/rank=0.safetensors', 'step=2/x']) {
+      await s3.writeAtomic(name, new Uint8Array([1]));
+    }
+    await s3.remove('step=2/x');
+    await s3.remove('step=2/does-not-exist');
+    expect(await s3.listPaths()).toEqual(['step=1/MANIFEST.json', 'step=1/rank=0.safetensors', 'step=10/rank=0.safetensors']);
     const before = server.requests.length;
-    expect(await s3.list('a/')).toEqual(['a/1', 'a/2', 'a/3', 'a/4', 'a/5']);
-    const listings = server.requests.slice(before).filter((r) => r.method === 'GET' && r.query['list-type'] === '2');
-    expect(listings.map((r) => r.query['max-keys'])).toEqual(['2', '2', '2']);
-    expect(listings.filter((r) => 'continuation-token' in r.query)).toHaveLength(2);
-    await s3.remove('a/3');
-    await s3.remove('a/does-not-exist');
-    expect(await s3.list()).toEqual(['a/1', 'a/2', 'a/4', 'a/5', 'b/1']);
+    await s3.remove('step=1');
+    const deletes = server.requests.slice(before).filter((r) => r.method === 'DELETE').map((r) => r.path.replace(`/${BUCKET}/runs/remove/`, ''));
+    // The object named exactly 'step=1' (absent) first, then the manifest before the shard; step=10 untouched.
+    expect(deletes).toEqual(['step=1', 'step=1/MANIFEST.json', 'step=1/rank=0.safetensors']);
+    expect(await s3.listPaths()).toEqual(['step=10/rank=0.safetensors']);
+    expect(await failure(s3.remove(''))).toMatch(/refusing to remove everything under s3:\/\/ckpt-test\/runs\/remove\//);
     s3.close();
   });
 
@@ -152,7 +179,7 @@ describe('S3Store against s3rver', () => {
 
     const missing = { name: 'rank=1.safetensors', localPath: join(scratch, 'no-such-file') };
     expect(await failure(s3.mirrorStep(8, [shards[0], missing], manifest))).toMatch(/no-such-file/);
-    expect(await s3.list('step=8/')).toEqual(['step=8/rank=0.safetensors']);
+    expect(await s3.listPaths('step=8/')).toEqual(['step=8/rank=0.safetensors']);
     expect(await s3.newestCommittedStep()).toBe(7);
     s3.close();
   });
@@ -209,7 +236,7 @@ describe('S3Store against s3rver', () => {
     expect(message).not.toContain(wrongKeyId);
     stranger.close();
     const noBucket = S3Store.fromUri('s3://no-such-bucket/p/', { log: (line) => produced.push(line) });
-    expect(await failure(noBucket.list())).toMatch(/NoSuchBucket.*Hint: create the bucket/);
+    expect(await failure(noBucket.list(''))).toMatch(/NoSuchBucket.*Hint: create the bucket/);
     produced.push(noBucket.describe());
     noBucket.close();
   });
