@@ -8,6 +8,7 @@ import { UsageError, type Command } from './command.ts';
 import { validateFiles } from './commands/validate.ts';
 import { infoCommand } from './info.ts';
 import { benchCommand } from './commands/bench.ts';
+import { ckptCommand } from './commands/ckpt.ts';
 import { sampleCommand } from './commands/sample.ts';
 import { trainCommand } from './commands/train.ts';
 
@@ -32,7 +33,7 @@ const validateEntry: Command = {
   },
 };
 
-export const COMMANDS: readonly Command[] = [trainCommand, sampleCommand, validateEntry, infoCommand, benchCommand];
+export const COMMANDS: readonly Command[] = [trainCommand, sampleCommand, validateEntry, infoCommand, benchCommand, ckptCommand];
 
 export function findCommand(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name);

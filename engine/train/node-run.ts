@@ -1,9 +1,11 @@
 /**
- * A whole training run in Node: config -> corpus -> GPU -> Trainer loop with
- * progress, telemetry and evaluation -> final weights -> sample -> summary.
+ * A whole training run in Node: config -> corpus -> GPU -> resume from the
+ * newest verified checkpoint -> Trainer loop with progress, telemetry,
+ * evaluation and background checkpoints -> final checkpoint and weights ->
+ * sample -> summary.
  * Expected failures (bad config, bad corpus, no GPU) print one clear message
- * and return ok: false; Ctrl-C stops after the current step and still
- * writes the weights and the summary.
+ * and return ok: false; Ctrl-C (or SIGTERM) stops after the current step
+ * and still commits a checkpoint, writes the weights and the summary.
  */
 import { ConfigError, modelConfigHash, type Env, type MoeConfig } from '../config/index.ts';
 import { loadConfigFile } from '../config/node.ts';
@@ -17,9 +19,11 @@ import { countParams } from '../model/params.ts';
 import { saveWeights } from '../model/node-weights.ts';
 import { sampleText } from '../model/sample.ts';
 import { ProgressReporter, formatCount } from '../progress/index.ts';
-import { bitsPerByte, runRecord } from '../telemetry/index.ts';
+import { bitsPerByte, runRecord, type TelemetryRecord } from '../telemetry/index.ts';
 import { openTelemetryFile } from '../telemetry/node-file.ts';
 import { Trainer } from './trainer.ts';
+import { CheckpointMismatchError } from '../../elastic/resume.ts';
+import { checkpointRecord, createCheckpointer, openLocalStore, resumeFromStore, saveTrainer, type CheckpointRecord } from '../../elastic/node-checkpoints.ts';
 
 export interface RunOptions {
   readonly configPath: string;
@@ -79,7 +83,25 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
   io.out(`parameters: ${formatCount(c.total)} total — embedding ${formatCount(c.embedding)}, router ${formatCount(c.router)}, ` +
     `experts ${formatCount(c.experts)}, other ${formatCount(c.other)}; ${trainer.accumulation} micro-batch(es) per step, ${formatCount(trainer.tokensPerStep)} tokens per step`);
 
-  const telemetry = openTelemetryFile(config.telemetry.path);
+  // Checkpoints: resume from the newest verified step in checkpoint.dir, if any.
+  const warn = (m: string) => io.err(`warning: ${m}`);
+  const store = openLocalStore(config, warn);
+  let resumedStep: number | null = null;
+  try {
+    resumedStep = (await resumeFromStore(trainer, store, warn))?.snapshot.step ?? null;
+  } catch (e) {
+    if (e instanceof CheckpointMismatchError) {
+      io.err(`moe train: ${e.message}`);
+      gpu.destroy();
+      return failed;
+    }
+    throw e;
+  }
+  if (resumedStep !== null) io.out(`resumed from ${store.root}/step=${resumedStep}`);
+  const checkpointer = createCheckpointer(config, store, warn);
+  let savedStep = resumedStep;
+
+  const telemetry = openTelemetryFile<TelemetryRecord | CheckpointRecord>(config.telemetry.path);
   telemetry.write(runRecord(config, new Date()));
   const progress = new ProgressReporter(process.stdout, { totalSteps: t.max_steps, logEvery: t.log_every });
   let stop = false;
@@ -106,8 +128,19 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
         valLoss = ev.val_loss;
         lastBpb = ev.val_bpb;
       }
+      if (config.checkpoint.every > 0 && done % config.checkpoint.every === 0) {
+        await saveTrainer(checkpointer, trainer, !config.checkpoint.async);
+        savedStep = done;
+        telemetry.write(checkpointRecord(done, checkpointer));
+      }
       progress.update({ step: done, loss, tokensPerSecond: record.tokens_per_s, valBpb: lastBpb });
     }
+    // The end of the run (max_steps, SIGINT or SIGTERM) always leaves a committed checkpoint.
+    if (savedStep !== trainer.step) {
+      await saveTrainer(checkpointer, trainer, false);
+      telemetry.write(checkpointRecord(trainer.step, checkpointer));
+    }
+    await checkpointer.flush();
     if (valLoss === null || (stop && trainer.step % t.eval_every !== 0)) {
       const ev = await trainer.evaluate();
       telemetry.write(ev);
@@ -122,7 +155,7 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
   const trainLoss = losses.length ? losses.slice(-Math.min(10, losses.length)).reduce((a, b) => a + b, 0) / Math.min(10, losses.length) : null;
   progress.finish({
     steps: trainer.step,
-    tokens: trainer.step * trainer.tokensPerStep,
+    tokens: (trainer.step - (resumedStep ?? 0)) * trainer.tokensPerStep,
     wallMs: performance.now() - started,
     trainLoss,
     valLoss,
