@@ -67,12 +67,12 @@ describe('S3Store against s3rver', () => {
   it('round-trips a small object through a single PutObject under the prefix', async () => {
     const s3 = store('runs/small/');
     const bytes = randomBytes(1000);
-    const before = server.requests.length;
+    const before = (await server.settle()).length;
     await s3.writeAtomic('step=1/rank=0.safetensors', bytes);
     expect(Buffer.from(await s3.read('step=1/rank=0.safetensors')).equals(bytes)).toBe(true);
-    const puts = server.requests.slice(before).filter((r) => r.method === 'PUT');
+    const puts = (await server.settle()).slice(before).filter((r) => r.method === 'PUT');
     expect(puts.map((r) => [r.path, r.status, 'partNumber' in r.query])).toEqual([[`/${BUCKET}/runs/small/step=1/rank=0.safetensors`, 200, false]]);
-    expect(server.requests.slice(before).some((r) => 'uploads' in r.query)).toBe(false);
+    expect((await server.settle()).slice(before).some((r) => 'uploads' in r.query)).toBe(false);
     expect(await s3.listPaths()).toEqual(['step=1/rank=0.safetensors']);
     expect(await s3.list('')).toEqual(['step=1']);
     expect(await s3.list('step=1')).toEqual(['rank=0.safetensors']);
@@ -84,9 +84,9 @@ describe('S3Store against s3rver', () => {
   it('uploads above the threshold as a multipart upload with uneven parts', async () => {
     const s3 = store('runs/multi/', { multipartThresholdBytes: 1024, partSizeBytes: 1000 });
     const bytes = randomBytes(4500); // parts of 1000,1000,1000,1000,500
-    const before = server.requests.length;
+    const before = (await server.settle()).length;
     await s3.writeAtomic('big.bin', bytes);
-    const requests = server.requests.slice(before);
+    const requests = (await server.settle()).slice(before);
     expect(requests.filter((r) => r.method === 'POST' && 'uploads' in r.query)).toHaveLength(1);
     const parts = requests.filter((r) => r.method === 'PUT' && 'partNumber' in r.query);
     expect(parts.map((r) => Number(r.query.partNumber))).toEqual([1, 2, 3, 4, 5]);
@@ -111,9 +111,9 @@ describe('S3Store against s3rver', () => {
       }
     }
     const bytes = new FailingBytes(randomBytes(4500));
-    const before = server.requests.length;
+    const before = (await server.settle()).length;
     expect(await failure(s3.writeAtomic('broken.bin', bytes))).toMatch(/disk read failed/);
-    const requests = server.requests.slice(before);
+    const requests = (await server.settle()).slice(before);
     expect(requests.filter((r) => r.method === 'PUT' && 'partNumber' in r.query)).toHaveLength(2);
     expect(requests.filter((r) => r.method === 'DELETE' && 'uploadId' in r.query)).toHaveLength(1);
     expect(requests.filter((r) => r.method === 'POST' && 'uploadId' in r.query)).toHaveLength(0);
@@ -129,9 +129,9 @@ describe('S3Store against s3rver', () => {
     const names = ['a/1', 'a/2', 'a/3', 'a/4', 'a/5', 'b/1', 'b/c/1', 'top'];
     for (const name of names) await s3.writeAtomic(name, new Uint8Array([name.length]));
     const listings = async (list: () => Promise<string[]>) => {
-      const before = server.requests.length;
+      const before = (await server.settle()).length;
       const result = await list();
-      const pages = server.requests.slice(before).filter((r) => r.method === 'GET' && r.query['list-type'] === '2');
+      const pages = (await server.settle()).slice(before).filter((r) => r.method === 'GET' && r.query['list-type'] === '2');
       return { result, pages: pages.length, continued: pages.filter((r) => 'continuation-token' in r.query).length, maxKeys: new Set(pages.map((r) => r.query['max-keys'])) };
     };
     expect(await listings(() => s3.listPaths('a/'))).toEqual({ result: ['a/1', 'a/2', 'a/3', 'a/4', 'a/5'], pages: 3, continued: 2, maxKeys: new Set(['2']) });
@@ -149,9 +149,9 @@ describe('S3Store against s3rver', () => {
     await s3.remove('step=2/x');
     await s3.remove('step=2/does-not-exist');
     expect(await s3.listPaths()).toEqual(['step=1/MANIFEST.json', 'step=1/rank=0.safetensors', 'step=10/rank=0.safetensors']);
-    const before = server.requests.length;
+    const before = (await server.settle()).length;
     await s3.remove('step=1');
-    const deletes = server.requests.slice(before).filter((r) => r.method === 'DELETE').map((r) => r.path.replace(`/${BUCKET}/runs/remove/`, ''));
+    const deletes = (await server.settle()).slice(before).filter((r) => r.method === 'DELETE').map((r) => r.path.replace(`/${BUCKET}/runs/remove/`, ''));
     // The object named exactly 'step=1' (absent) first, then the manifest before the shard; step=10 untouched.
     expect(deletes).toEqual(['step=1', 'step=1/MANIFEST.json', 'step=1/rank=0.safetensors']);
     expect(await s3.listPaths()).toEqual(['step=10/rank=0.safetensors']);
@@ -163,11 +163,11 @@ describe('S3Store against s3rver', () => {
     const s3 = store('runs/mirror/', { multipartThresholdBytes: 1024, partSizeBytes: 1024 });
     const shards = [await localFile('rank=0.safetensors', randomBytes(3000)), await localFile('rank=1.safetensors', randomBytes(500)), await localFile('rank=2.safetensors', randomBytes(2100))];
     const manifest = await localFile('MANIFEST.json', new TextEncoder().encode('{"step":7}'));
-    const before = server.requests.length;
+    const before = (await server.settle()).length;
     const uploaded = await s3.mirrorStep(7, shards, manifest);
     expect(uploaded).toEqual(['step=7/rank=0.safetensors', 'step=7/rank=1.safetensors', 'step=7/rank=2.safetensors', 'step=7/MANIFEST.json']);
     // Server-side completion order: the manifest's PUT starts after all shard uploads completed.
-    const writes = server.requests.slice(before).filter((r) => r.method !== 'GET');
+    const writes = (await server.settle()).slice(before).filter((r) => r.method !== 'GET');
     const manifestIndex = writes.findIndex((r) => r.path.endsWith('/MANIFEST.json'));
     expect(manifestIndex).toBe(writes.length - 1);
     const completedShards = writes.slice(0, manifestIndex).filter((r) => (r.method === 'PUT' && !('partNumber' in r.query)) || (r.method === 'POST' && 'uploadId' in r.query));
@@ -194,9 +194,9 @@ describe('S3Store against s3rver', () => {
     }
     await s3.writeAtomic('step=0/rank=0.safetensors', randomBytes(8)); // an abandoned upload
     await s3.writeAtomic('step=4/rank=0.safetensors', randomBytes(8)); // being written
-    const before = server.requests.length;
+    const before = (await server.settle()).length;
     expect(await s3.pruneSteps(2)).toEqual({ kept: [2, 3], deleted: [0, 1] });
-    const deletes = server.requests.slice(before).filter((r) => r.method === 'DELETE').map((r) => r.path.replace(`/${BUCKET}/runs/prune/`, ''));
+    const deletes = (await server.settle()).slice(before).filter((r) => r.method === 'DELETE').map((r) => r.path.replace(`/${BUCKET}/runs/prune/`, ''));
     expect(deletes).toEqual(['step=0/rank=0.safetensors', 'step=1/MANIFEST.json', 'step=1/rank=0.safetensors']);
     expect((await s3.listSteps()).map((s) => [s.step, s.committed])).toEqual([[2, true], [3, true], [4, false]]);
 

@@ -28,8 +28,14 @@ export interface S3rverRequest {
 export interface S3rverHandle {
   /** e.g. http://127.0.0.1:43125 */
   readonly endpoint: string;
-  /** Requests the server has finished, in completion order. */
+  /**
+   * Requests the server has finished, in completion order. The child reports
+   * them over a pipe, which can lag behind the HTTP responses: call settle()
+   * before reading this after a client call.
+   */
   readonly requests: S3rverRequest[];
+  /** Waits until every request finished so far is in `requests`, and returns it. */
+  settle(): Promise<S3rverRequest[]>;
   /** Everything the child wrote, for diagnostics. */
   readonly output: string[];
   stop(): Promise<void>;
@@ -81,6 +87,11 @@ export async function startS3rver(options: S3rverOptions): Promise<S3rverHandle>
   });
   const requests: S3rverRequest[] = [];
   const output: string[] = [];
+  // Sentinel requests: once one is reported, every earlier report has arrived
+  // too, since the child writes its reports in order to one pipe.
+  const SENTINEL = '/__settle__/';
+  const waiting = new Map<string, () => void>();
+  let sentinels = 0;
   child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`startS3rver: no READY line within 30 s. Output: ${output.join('')}`)), 30_000);
@@ -94,14 +105,25 @@ export async function startS3rver(options: S3rverOptions): Promise<S3rverHandle>
         clearTimeout(timer);
         resolve(Number(line.slice('READY '.length)));
       } else if (line.startsWith('REQ ')) {
-        requests.push(JSON.parse(line.slice('REQ '.length)) as S3rverRequest);
+        const request = JSON.parse(line.slice('REQ '.length)) as S3rverRequest;
+        if (request.path.startsWith(SENTINEL)) waiting.get(request.path)?.();
+        else requests.push(request);
       }
     });
   });
+  const endpoint = `http://127.0.0.1:${port}`;
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
     requests,
     output,
+    settle: async () => {
+      const path = `${SENTINEL}${sentinels++}`;
+      const seen = new Promise<void>((resolve) => waiting.set(path, resolve));
+      await (await fetch(endpoint + path)).arrayBuffer(); // any answer will do (an S3 error)
+      await seen;
+      waiting.delete(path);
+      return requests;
+    },
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
