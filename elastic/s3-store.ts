@@ -102,9 +102,9 @@ export class S3Store implements CheckpointStore {
     return new S3Store({ ...options, location: parseS3Uri(uri) });
   }
 
-  /** The location, for messages (no endpoint, no credentials). */
+  /** The location for messages, without a trailing '/' (callers append `/path`); no endpoint, no credentials. */
   get where(): string {
-    return formatS3Uri(this.location);
+    return formatS3Uri(this.location).replace(/\/$/, '');
   }
 
   /** A log-safe description of where this store writes and how it connects. */

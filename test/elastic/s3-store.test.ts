@@ -77,7 +77,7 @@ describe('S3Store against s3rver', () => {
     expect(await s3.list('')).toEqual(['step=1']);
     expect(await s3.list('step=1')).toEqual(['rank=0.safetensors']);
     expect(await s3.list('step=2')).toEqual([]);
-    expect(s3.where).toBe(`s3://${BUCKET}/runs/small/`);
+    expect(s3.where).toBe(`s3://${BUCKET}/runs/small`);
     s3.close();
   });
 
@@ -155,7 +155,7 @@ describe('S3Store against s3rver', () => {
     // The object named exactly 'step=1' (absent) first, then the manifest before the shard; step=10 untouched.
     expect(deletes).toEqual(['step=1', 'step=1/MANIFEST.json', 'step=1/rank=0.safetensors']);
     expect(await s3.listPaths()).toEqual(['step=10/rank=0.safetensors']);
-    expect(await failure(s3.remove(''))).toMatch(/refusing to remove everything under s3:\/\/ckpt-test\/runs\/remove\//);
+    expect(await failure(s3.remove(''))).toMatch(/refusing to remove everything under s3:\/\/ckpt-test\/runs\/remove\./);
     s3.close();
   });
 
