@@ -12,7 +12,7 @@
 
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -26,6 +26,7 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { TEMP_MARKER } from './local-store.ts';
 import { createS3Client, type S3Config, s3ConfigFromEnv } from './s3-config.ts';
 import { type CheckpointStore, NotFoundError } from './store.ts';
 import { groupSteps, MANIFEST_NAME, planPrune, type PrunePlan, type RemoteStep, stepDir } from './s3-retention.ts';
@@ -36,6 +37,9 @@ export const DEFAULT_MULTIPART_THRESHOLD_BYTES = 8 * MiB;
 /** AWS requires parts of at least 5 MiB (except the last); 8 MiB is the SDK's usual choice. */
 export const DEFAULT_PART_SIZE_BYTES = 8 * MiB;
 export const DEFAULT_LIST_PAGE_SIZE = 1000;
+
+/** Makes download temporaries unique within the process. */
+let downloads = 0;
 
 export interface S3StoreOptions {
   readonly location: S3Location;
@@ -382,7 +386,9 @@ export class S3Store implements CheckpointStore {
     const response = await this.call('GetObject', path, () => this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key: key })));
     if (!(response.Body instanceof Readable)) throw this.error('GetObject', path, 'the body is not a Node stream', 'run the S3 tier under Node or Deno');
     await mkdir(dirname(target), { recursive: true });
-    const temporary = `${target}.tmp-${process.pid}-${Date.now()}`;
+    // Named like the local tier's temporaries, so that its listing hides them
+    // and its clean-up removes them if this process is killed mid-download.
+    const temporary = join(dirname(target), `${TEMP_MARKER}${process.pid}-${downloads++}-${basename(target)}`);
     try {
       await pipeline(response.Body, createWriteStream(temporary));
       const handle = await open(temporary, 'r+');
