@@ -14,7 +14,8 @@ struct Params {
   experts: u32,   // E
   k_dim: u32,     // H: the reduction
   n_dim: u32,     // F: columns of dg, du and a
-  row_tiles: u32, // row tiles launched: R / BM + E (see tile_rows)
+  row_tiles: u32, // R / BM + E (see tile_rows)
+  col_tiles: u32, // column tiles of BN
 }
 
 @group(0) @binding(0) var<storage, read_write> dg_out: array<f32>;
@@ -107,10 +108,12 @@ fn expert_rows(e: u32, row0: u32, col0: u32, hi: u32) {
 
 @compute @workgroup_size(WG_COLS, WG_ROWS, 1)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let tile = wid.y + wid.z * nwg.y;
-  let col0 = (wid.x * WG_COLS + lid.x) * TN;
-  if (tile >= p.row_tiles || col0 >= p.n_dim) { return; }
-  let seg = tile_rows(tile, p.experts, p.rows, TM * WG_ROWS);
+  // Row tiles vary fastest: consecutive items share a column panel of the weights.
+  let w = work_item(wid, nwg, p.row_tiles * p.col_tiles);
+  if (w >= p.row_tiles * p.col_tiles) { return; }
+  let col0 = ((w / p.row_tiles) * WG_COLS + lid.x) * TN;
+  if (col0 >= p.n_dim) { return; }
+  let seg = tile_rows(w % p.row_tiles, p.experts, p.rows, TM * WG_ROWS);
   let row0 = seg.y + lid.y * TM;
   let row_end = min(row0 + TM, seg.z);
   if (row0 >= row_end) { return; }

@@ -2,7 +2,7 @@
 //   dWdown[e, f, h] = Σ_{r in expert e, ascending} a[r, f] · dy[r, h]
 // a_RF [R, F] (rebuilt by down-backward), dy_RH [R, H], dWdown_EFH [E, F, H].
 //
-// Workgroup (x, y, e) owns the tile [y·BM, +BM) x [x·BN, +BN) of dWdown_e and
+// Each workgroup owns one BM x BN tile of one dWdown_e (work_item) and
 // walks the expert's rows in order: each output has one owner and one
 // summation order, so the result is deterministic without float atomics. An
 // expert with no rows writes exact zeros (pooled buffers are dirty).
@@ -14,6 +14,8 @@ struct Params {
   experts: u32, // E
   m_dim: u32,   // F: rows of dWdown_e
   n_dim: u32,   // H: columns of dWdown_e
+  m_tiles: u32, // row tiles of BM
+  n_tiles: u32, // column tiles of BN
 }
 
 @group(0) @binding(0) var<storage, read_write> dw_down: array<f32>;
@@ -78,11 +80,15 @@ fn store_tile(acc: ptr<function, Tile>, base: u32, row: u32, col: u32) {
 }
 
 @compute @workgroup_size(WG_COLS, WG_ROWS, 1)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let e = wid.z;
-  let row0 = (wid.y * WG_ROWS + lid.y) * TM;
-  let col0 = (wid.x * WG_COLS + lid.x) * TN;
-  if (e >= p.experts || row0 >= p.m_dim || col0 >= p.n_dim) { return; }
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  // Column tiles vary fastest, then row tiles, then the expert.
+  let tiles = p.m_tiles * p.n_tiles;
+  let w = work_item(wid, nwg, p.experts * tiles);
+  if (w >= p.experts * tiles) { return; }
+  let e = w / tiles;
+  let row0 = (((w % tiles) / p.n_tiles) * WG_ROWS + lid.y) * TM;
+  let col0 = ((w % p.n_tiles) * WG_COLS + lid.x) * TN;
+  if (row0 >= p.m_dim || col0 >= p.n_dim) { return; }
   let lo = min(offset_at(e), p.rows);
   let hi = min(offset_at(e + 1u), p.rows);
   let ms = clamped16(row0, 0u, p.m_dim - 1u, 1u);

@@ -105,15 +105,16 @@ export function releaseExpertsSaved(gpu: Gpu, saved: ExpertsSaved): void {
 
 /** One row-tiled launch: `kDim` is the reduction, `nDim` the output columns. */
 function rowTiled(gpu: Gpu, name: ExpertKernelName, d: ExpertDims, kDim: number, nDim: number, bindings: Tensor[]): void {
-  const { workgroups, rowTiles } = rowTileLaunch(d.R, d.E, nDim, workgroupTile(name), gpu.maxWorkgroupsPerDimension);
-  const params = packParams([['u32', d.R], ['u32', d.E], ['u32', kDim], ['u32', nDim], ['u32', rowTiles]]);
+  const { workgroups, rowTiles, colTiles } = rowTileLaunch(d.R, d.E, nDim, workgroupTile(name), gpu.maxWorkgroupsPerDimension);
+  const params = packParams([['u32', d.R], ['u32', d.E], ['u32', kDim], ['u32', nDim], ['u32', rowTiles], ['u32', colTiles]]);
   gpu.dispatch(expertKernel(name), bindings, workgroups, params);
 }
 
 /** One weight-tiled launch over E gradients of shape [mDim, nDim]. */
 function weightTiled(gpu: Gpu, name: ExpertKernelName, d: ExpertDims, mDim: number, nDim: number, bindings: Tensor[]): void {
-  const workgroups = weightTileLaunch(d.E, mDim, nDim, workgroupTile(name), gpu.maxWorkgroupsPerDimension);
-  gpu.dispatch(expertKernel(name), bindings, workgroups, packParams([['u32', d.R], ['u32', d.E], ['u32', mDim], ['u32', nDim]]));
+  const { workgroups, mTiles, nTiles } = weightTileLaunch(d.E, mDim, nDim, workgroupTile(name), gpu.maxWorkgroupsPerDimension);
+  const params = packParams([['u32', d.R], ['u32', d.E], ['u32', mDim], ['u32', nDim], ['u32', mTiles], ['u32', nTiles]]);
+  gpu.dispatch(expertKernel(name), bindings, workgroups, params);
 }
 
 function checkForward(xp_RH: Tensor, offsets_E1: Tensor, w: ExpertWeights): ExpertDims {

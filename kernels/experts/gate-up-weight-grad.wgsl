@@ -15,6 +15,8 @@ struct Params {
   experts: u32, // E
   m_dim: u32,   // H: rows of the gradients
   n_dim: u32,   // F: columns of the gradients
+  m_tiles: u32, // row tiles of BM
+  n_tiles: u32, // column tiles of BN
 }
 
 @group(0) @binding(0) var<storage, read_write> dw_gate: array<f32>;
@@ -83,11 +85,15 @@ fn store_tile(acc: ptr<function, Tile>, base: u32, row: u32, col: u32) {
 }
 
 @compute @workgroup_size(WG_COLS, WG_ROWS, 1)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let e = wid.z;
-  let row0 = (wid.y * WG_ROWS + lid.y) * TM;
-  let col0 = (wid.x * WG_COLS + lid.x) * COLS;
-  if (e >= p.experts || row0 >= p.m_dim || col0 >= p.n_dim) { return; }
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  // Column tiles vary fastest, then row tiles, then the expert.
+  let tiles = p.m_tiles * p.n_tiles;
+  let w = work_item(wid, nwg, p.experts * tiles);
+  if (w >= p.experts * tiles) { return; }
+  let e = w / tiles;
+  let row0 = (((w % tiles) / p.n_tiles) * WG_ROWS + lid.y) * TM;
+  let col0 = ((w % p.n_tiles) * WG_COLS + lid.x) * COLS;
+  if (row0 >= p.m_dim || col0 >= p.n_dim) { return; }
   let lo = min(offset_at(e), p.rows);
   let hi = min(offset_at(e + 1u), p.rows);
   let ms = clamped16(row0, 0u, p.m_dim - 1u, 1u);

@@ -5,7 +5,7 @@
  *
  * Legend: R permuted rows (N·K), H hidden, F expert FFN dim, E experts.
  */
-import { ceilDiv, wgslConsts, type KernelSource, type Workgroups } from '../../engine/gpu/index.ts';
+import { ceilDiv, foldWorkgroups, wgslConsts, type KernelSource, type Workgroups } from '../../engine/gpu/index.ts';
 import downBackwardBody from './down-backward.wgsl.ts';
 import downWeightGradBody from './down-weight-grad.wgsl.ts';
 import downBody from './down.wgsl.ts';
@@ -21,7 +21,8 @@ import tileHelpers from './tile.wgsl.ts';
  * dg/du) use ROW_WG_ROWS x ROW_WG_COLS invocations: a row tile of only
  * TM·ROW_WG_ROWS = 16 rows, so an expert whose row count is not a multiple
  * of it wastes little. Weight-gradient kernels use WEIGHT_WG_* for 64 x 64
- * tiles of dW_e.
+ * tiles of dW_e. BATCHES: how SwiftShader deals workgroups to its threads
+ * (work_item in tile.wgsl numbers the work for it).
  */
 export const EXPERTS_TUNING = {
   TM: 16,
@@ -30,9 +31,11 @@ export const EXPERTS_TUNING = {
   ROW_WG_COLS: 4,
   WEIGHT_WG_ROWS: 4,
   WEIGHT_WG_COLS: 4,
+  BATCHES: 16,
 } as const;
 
-const HEADER = `${wgslConsts({ TM: EXPERTS_TUNING.TM, TN: EXPERTS_TUNING.TN })}\n${tileHelpers}`;
+const { TM, TN, BATCHES } = EXPERTS_TUNING;
+const HEADER = `${wgslConsts({ TM, TN, BATCHES })}\n${tileHelpers}`;
 
 export type ExpertKernelName = 'experts_gate_up' | 'experts_down' | 'experts_down_bwd' | 'experts_input_grad' | 'experts_down_wgrad' | 'experts_gate_up_wgrad';
 
@@ -71,38 +74,33 @@ export function workgroupTile(name: ExpertKernelName): { rows: number; cols: num
 }
 
 /**
- * Row-tiled launch: x = column tiles, y·z = row tiles. Sized for the worst
- * case without reading offsets back: R / BM + E row tiles (tile_rows in
- * tile.wgsl numbers expert e's tiles from offsets[e] / BM + e, so each expert
- * may end on a partial tile). Row tiles beyond maxPerDimension fold into z;
- * the shader recovers t = y + z·nwg.y and bound-checks it.
+ * A launch of `work` items, numbered as work_item (tile.wgsl) expects:
+ * BATCHES·ceil(work / BATCHES) workgroups, folded into 2-D/3-D.
+ */
+function itemLaunch(work: number, maxPerDimension: number): Workgroups {
+  const batches = EXPERTS_TUNING.BATCHES;
+  return foldWorkgroups(work === 0 ? 0 : batches * ceilDiv(work, batches), maxPerDimension);
+}
+
+/**
+ * Row-tiled launch over rowTiles x colTiles items. Sized for the worst case
+ * without reading offsets back: R / BM + E row tiles (tile_rows in tile.wgsl
+ * numbers expert e's tiles from offsets[e] / BM + e, so each expert may end
+ * on a partial tile).
  */
 export function rowTileLaunch(
   rows: number, experts: number, cols: number, tile: { rows: number; cols: number }, maxPerDimension: number,
-): { workgroups: Workgroups; rowTiles: number } {
+): { workgroups: Workgroups; rowTiles: number; colTiles: number } {
   const rowTiles = Math.floor(rows / tile.rows) + experts;
-  const x = ceilDiv(cols, tile.cols);
-  if (x > maxPerDimension) {
-    throw new Error(`experts: ${x} column tiles of ${tile.cols} for ${cols} columns exceed maxComputeWorkgroupsPerDimension (${maxPerDimension}); use a smaller expert FFN dim`);
-  }
-  if (rows === 0 || x === 0) return { workgroups: [0, 0, 0], rowTiles };
-  const y = Math.min(rowTiles, maxPerDimension);
-  const z = ceilDiv(rowTiles, y);
-  if (z > maxPerDimension) {
-    throw new Error(`experts: ${rowTiles} row tiles exceed maxComputeWorkgroupsPerDimension^2 (${maxPerDimension}^2); split the batch`);
-  }
-  return { workgroups: [x, y, z], rowTiles };
+  const colTiles = ceilDiv(cols, tile.cols);
+  return { workgroups: itemLaunch(rows === 0 ? 0 : rowTiles * colTiles, maxPerDimension), rowTiles, colTiles };
 }
 
-/** Weight-tiled launch: x = column tiles, y = row tiles of one dW_e [M, N], z = expert. */
-export function weightTileLaunch(experts: number, m: number, n: number, tile: { rows: number; cols: number }, maxPerDimension: number): Workgroups {
-  const w: Workgroups = [ceilDiv(n, tile.cols), ceilDiv(m, tile.rows), experts];
-  w.forEach((v, i) => {
-    if (v > maxPerDimension) {
-      throw new Error(
-        `experts: weight-gradient launch [${w.join(', ')}] for E=${experts} tiles of [${m}, ${n}] exceeds maxComputeWorkgroupsPerDimension (${maxPerDimension}) along ${'xyz'[i]}`,
-      );
-    }
-  });
-  return w;
+/** Weight-tiled launch: one item per BM x BN tile of each of the E gradients [m, n]. */
+export function weightTileLaunch(
+  experts: number, m: number, n: number, tile: { rows: number; cols: number }, maxPerDimension: number,
+): { workgroups: Workgroups; mTiles: number; nTiles: number } {
+  const mTiles = ceilDiv(m, tile.rows);
+  const nTiles = ceilDiv(n, tile.cols);
+  return { workgroups: itemLaunch(experts * mTiles * nTiles, maxPerDimension), mTiles, nTiles };
 }

@@ -66,6 +66,20 @@ fn sigmoid4(x: vec4f) -> vec4f {
   return 1.0 / (1.0 + exp(-x));
 }
 
+// The work item of this workgroup. SwiftShader hands the workgroup with
+// linear index i to batch i % BATCHES and runs each batch's workgroups in
+// order on one thread; numbering the items so that every batch gets a
+// contiguous run of them lets consecutive workgroups on a thread reuse the
+// same expert's weights from cache (10-15% faster there). On other devices it
+// is only a permutation. The launch has BATCHES·ceil(work / BATCHES)
+// workgroups (folded into 2-D/3-D); the result is >= work for an idle one.
+fn work_item(wid: vec3u, nwg: vec3u, work: u32) -> u32 {
+  let lin = wid.x + wid.y * nwg.x + wid.z * nwg.x * nwg.y;
+  let run = (work + BATCHES - 1u) / BATCHES;
+  if (lin >= run * BATCHES) { return work; }
+  return (lin % BATCHES) * run + lin / BATCHES;
+}
+
 // Row tiles of the row-tiled kernels. Expert e's tiles of `bm` rows start at
 // its first row and are numbered from s_e = offsets[e] / bm + e, so a tile
 // never straddles two experts. s_e strictly increases with e and

@@ -11,19 +11,36 @@ describe('expert kernels: launch arithmetic', () => {
     expect(workgroupTile('experts_gate_up_wgrad')).toEqual({ rows: t.TM * t.WEIGHT_WG_ROWS, cols: (t.TN / 2) * t.WEIGHT_WG_COLS });
   });
 
-  it('row tiles: R / BM + E of them, folded into z past the per-dimension limit', () => {
+  it('row tiles: R / BM + E of them; BATCHES·ceil(items / BATCHES) workgroups, folded', () => {
     const tile = { rows: 16, cols: 64 };
-    expect(rowTileLaunch(100, 3, 130, tile, 65535)).toEqual({ workgroups: [3, 9, 1], rowTiles: 9 });
-    expect(rowTileLaunch(160, 4, 64, tile, 65535)).toEqual({ workgroups: [1, 14, 1], rowTiles: 14 });
-    // 1000 / 16 + 8 = 70 tiles with at most 32 per dimension: 32 x 3 (the shader skips t >= 70)
-    expect(rowTileLaunch(1000, 8, 64, tile, 32)).toEqual({ workgroups: [1, 32, 3], rowTiles: 70 });
-    expect(rowTileLaunch(0, 8, 64, tile, 65535).workgroups).toEqual([0, 0, 0]);
-    expect(() => rowTileLaunch(16, 1, 64 * 40, tile, 32)).toThrow(/40 column tiles .* exceed maxComputeWorkgroupsPerDimension \(32\)/);
+    // 100 / 16 + 3 = 9 row tiles x 3 column tiles = 27 items -> 32 workgroups
+    expect(rowTileLaunch(100, 3, 130, tile, 65535)).toEqual({ workgroups: [32, 1, 1], rowTiles: 9, colTiles: 3 });
+    // 1000 / 16 + 8 = 70 items -> 80 workgroups, at most 32 per dimension
+    expect(rowTileLaunch(1000, 8, 64, tile, 32)).toEqual({ workgroups: [32, 3, 1], rowTiles: 70, colTiles: 1 });
+    expect(rowTileLaunch(0, 8, 64, tile, 65535).workgroups[0]).toBe(0);
   });
 
-  it('weight tiles: one z layer per expert; too many along one axis names it', () => {
-    expect(weightTileLaunch(5, 100, 64, { rows: 64, cols: 64 }, 65535)).toEqual([1, 2, 5]);
-    expect(() => weightTileLaunch(70, 64, 64, { rows: 64, cols: 64 }, 64)).toThrow(/\[1, 1, 70\].*along z/);
+  it('weight tiles: one item per tile of each expert', () => {
+    expect(weightTileLaunch(5, 100, 64, { rows: 64, cols: 64 }, 65535)).toEqual({ workgroups: [16, 1, 1], mTiles: 2, nTiles: 1 });
+    // 64 experts x 64 x 64 tiles = 262144 items: folded into 65535 x 5
+    expect(weightTileLaunch(64, 4096, 2048, { rows: 64, cols: 32 }, 65535)).toEqual({ workgroups: [65535, 5, 1], mTiles: 64, nTiles: 64 });
+  });
+
+  // work_item (tile.wgsl) gives workgroup i the item (i % B)·run + i / B,
+  // run = ceil(items / B): every item exactly once, and each batch i % B a
+  // contiguous run of items (what SwiftShader runs in order on one thread).
+  it('the work-item numbering is a permutation with contiguous runs per batch', () => {
+    const B = EXPERTS_TUNING.BATCHES;
+    for (const items of [1, 15, 16, 17, 100, 1280]) {
+      const run = Math.ceil(items / B);
+      const seen = new Uint8Array(items);
+      for (let i = 0; i < B * run; i++) {
+        const w = (i % B) * run + Math.floor(i / B);
+        if (w < items) seen[w]++;
+        if (i >= B && w < items) expect(w - ((i - B) % B) * run - Math.floor((i - B) / B)).toBe(1);
+      }
+      expect(seen.every((n) => n === 1), `${items} items`).toBe(true);
+    }
   });
 
   // tile_rows (kernels/experts/tile.wgsl) numbers expert e's tiles from
