@@ -192,6 +192,8 @@ async function main(): Promise<void> {
   // 3. Timing, shape by shape; slow runs are estimated from the previous shape and skipped.
   const rows: Row[] = [];
   const secondsPerWork = new Map<string, number>();
+  /** The same, per shape too: a forward's rate at this shape bounds its backward's. */
+  const secondsPerWorkAt = new Map<string, number>();
   const software = gpu.adapter.isFallback;
   const loadStart = loadavg()[0];
   for (const requested of o.shapes) {
@@ -207,9 +209,15 @@ async function main(): Promise<void> {
         for (const variant of b.variants(op)) {
           if (!valid.has(key(b.impl, op, variant))) continue;
           const k = key(b.impl, op, variant);
-          const est = (secondsPerWork.get(k) ?? 0) * workOf(op, shape);
+          // Estimated from this op at the previous shape, else (forward+backward) from the forward at this
+          // shape: a backward costs at least what its forward does, so the estimate errs low.
+          const fwd = op.endsWith('_fwd_bwd') ? (op.replace('_fwd_bwd', '_fwd') as OpName) : null;
+          const fwdRate = fwd ? secondsPerWorkAt.get(`${key(b.impl, fwd, variant)}|${shapeLabel(shape)}`) : undefined;
+          const rate = secondsPerWork.get(k) ?? (fwd && fwdRate !== undefined ? (fwdRate * workOf(fwd, shape)) / workOf(op, shape) : 0);
+          const est = rate * workOf(op, shape);
           if (est > o.maxRunS) {
-            skipped.push({ op, shape, impl: b.impl, variant, reason: `estimated ${est.toFixed(0)} s per run (from the previous shape) > --max-run ${o.maxRunS}` });
+            const from = secondsPerWork.has(k) ? 'the previous shape' : `its forward at this shape`;
+            skipped.push({ op, shape, impl: b.impl, variant, reason: `estimated ${est.toFixed(0)} s per run (from ${from}) > --max-run ${o.maxRunS}` });
             log(`  ${op} ${b.impl} (${variant}): skipped, estimated ${est.toFixed(0)} s per run`);
             continue;
           }
@@ -227,6 +235,7 @@ async function main(): Promise<void> {
             log(`  ${op} ${b.impl} (${variant}): first run took ${entry.firstS.toFixed(1)} s; not timed further`);
             continue;
           }
+          log(`  ${op} ${b.impl} (${variant}): first run ${entry.firstS.toFixed(1)} s, sampled outputs match`);
           entries.push({ impl: b.impl, variant, ...entry });
         }
       }
@@ -236,6 +245,7 @@ async function main(): Promise<void> {
       entries.forEach((e, i) => {
         const t = timings[i];
         secondsPerWork.set(key(e.impl, op, e.variant), t.medianS / workOf(op, shape));
+        secondsPerWorkAt.set(`${key(e.impl, op, e.variant)}|${shapeLabel(shape)}`, t.medianS / workOf(op, shape));
         const value = throughput(op, shape, t.medianS);
         log(`  ${op.padEnd(15)} ${`${e.impl}${e.variant ? ` (${e.variant})` : ''}`.padEnd(22)} ${value.toPrecision(3).padStart(8)} ${unitOf(op)}  median ${(t.medianS * 1e3).toFixed(1)} ms of ${t.reps}, cpu ${(t.cpuMedianS * 1e3).toFixed(0)} ms, first ${(e.firstS * 1e3).toFixed(0)} ms`);
         const prev = byImpl.get(e.impl);
