@@ -77,9 +77,13 @@ describe('kill -9 of moe train (smoke config, a checkpoint every step)', () => {
       expect(r.signal, r.stderr).toBe('SIGKILL');
       kills++;
       const point = await findResumePoint(new LocalStore(join(dir, 'ckpt')), { modelHash: modelConfigHash(config), sha256: nodeSha256 });
-      expect(point, 'a committed step after a kill').not.toBeNull();
-      expect(point!.snapshot.step).toBeGreaterThanOrEqual(last);
-      last = point!.snapshot.step;
+      // Killed before this directory's first commit: starting from scratch is the only correct answer.
+      if (point === null) {
+        expect(last).toBe(0);
+        continue;
+      }
+      expect(point.snapshot.step).toBeGreaterThanOrEqual(last);
+      last = point.snapshot.step;
     }
     expect(kills).toBeGreaterThanOrEqual(1);
     const final = await trainChild(dir, null);
@@ -91,5 +95,6 @@ describe('kill -9 of moe train (smoke config, a checkpoint every step)', () => {
     const names = readdirSync(join(dir, 'ckpt')).flatMap((d) => [d, ...readdirSync(join(dir, 'ckpt', d))]);
     expect(names.filter((n) => n.includes(TEMP_MARKER))).toEqual([]);
     expect(new Set(readdirSync(join(dir, 'ckpt')))).toEqual(new Set([`step=${STEPS - 1}`, `step=${STEPS}`]));
-  });
+    // Four runs of a child that compiles its shaders at start: slow on shared software WebGPU.
+  }, 400_000);
 });

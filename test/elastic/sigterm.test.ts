@@ -30,15 +30,18 @@ describe('SIGTERM during moe train', () => {
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    // Terminate once the first periodic save has started, mid-run.
-    await new Promise<void>((resolve) => {
-      const poll = setInterval(() => {
-        if (existsSync(ckpt) && readdirSync(ckpt).length > 0) {
-          clearInterval(poll);
-          resolve();
-        }
-      }, 20);
-    });
+    // Terminate once the first periodic save has started, mid-run (or fail below if the child died first).
+    let poll: NodeJS.Timeout | undefined;
+    await Promise.race([
+      exited,
+      new Promise<void>((resolve) => {
+        poll = setInterval(() => {
+          if (existsSync(ckpt) && readdirSync(ckpt).length > 0) resolve();
+        }, 20);
+      }),
+    ]);
+    clearInterval(poll);
+    expect(child.exitCode, stderr).toBeNull();
     child.kill('SIGTERM');
     expect(await exited, stderr).toBe(0);
     const point = await findResumePoint(new LocalStore(ckpt), { modelHash: modelConfigHash(loadConfigFile('configs/smoke.yaml', {})), sha256: nodeSha256 });
@@ -48,5 +51,5 @@ describe('SIGTERM during moe train', () => {
     expect(point!.snapshot.step).toBe(Math.max(...steps));
     expect(point!.snapshot.step).toBeGreaterThanOrEqual(3);
     for (const s of steps) expect(readdirSync(join(ckpt, `step=${s}`)).sort()).toEqual(['MANIFEST.json', 'rank=0.safetensors']);
-  });
+  }, 300_000);
 });

@@ -77,5 +77,5 @@ describe('moe train with checkpoints (smoke config)', () => {
     const other = await train(dir, { MOE_MODEL__FFN_DIM: '16' });
     expect(other.ok).toBe(false);
     expect(other.err.join('\n')).toMatch(/moe train: checkpoint .*step=4 was trained with another model shape/);
-  });
+  }, 400_000);
 });
