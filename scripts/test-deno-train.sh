@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 echo "== smoke training under Deno"
-MOE_TELEMETRY__PATH="$out/telemetry.jsonl" timeout 600 bash scripts/moe-deno.sh train --config configs/smoke.yaml --no-sample
+MOE_CHECKPOINT__DIR="$out/checkpoints" MOE_TELEMETRY__PATH="$out/telemetry.jsonl" timeout 600 bash scripts/moe-deno.sh train --config configs/smoke.yaml --no-sample
 steps=$(grep -c '"type":"step"' "$out/telemetry.jsonl")
 evals=$(grep -c '"type":"eval"' "$out/telemetry.jsonl")
 if [ "$steps" -lt 1 ] || [ "$evals" -lt 1 ] || [ ! -s "$out/final.safetensors" ]; then
