@@ -7,13 +7,13 @@
  */
 import { existsSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Checkpointer } from '../../elastic/checkpointer.ts';
 import { LocalStore } from '../../elastic/local-store.ts';
 import { nodeSha256 } from '../../elastic/node-sha256.ts';
 import { CheckpointMismatchError, findResumePoint, verifyStep } from '../../elastic/resume.ts';
 import type { CheckpointStore } from '../../elastic/store.ts';
-import { MODEL_HASH, syntheticSnapshot, tempDir, valueAt } from './fixtures.ts';
+import { MODEL_HASH, syntheticSnapshot, tempDir, valueAt, removeTempDirs } from './fixtures.ts';
 
 function checkpointer(store: CheckpointStore, extra: { retention?: number; depth?: number; warn?: (m: string) => void } = {}) {
   return new Checkpointer({ store, retention: extra.retention ?? 2, depth: extra.depth, modelHash: MODEL_HASH, numExperts: 4, engineVersion: 'test', host: 'test-host', sha256: nodeSha256, warn: extra.warn });
@@ -32,6 +32,8 @@ async function resumeStep(store: CheckpointStore): Promise<{ step: number | null
   const point = await findResumePoint(store, { modelHash: MODEL_HASH, warn: (m) => warnings.push(m) });
   return { step: point?.snapshot.step ?? null, warnings };
 }
+
+afterAll(removeTempDirs);
 
 describe('Checkpointer + resume (local tier)', () => {
   it('commits shard then manifest, keeps the last `retention` steps, and resume restores the newest exactly', async () => {

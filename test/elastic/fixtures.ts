@@ -3,7 +3,7 @@
  * values are a pure function of (step, tensor, index), so a test can tell
  * which step a restored shard came from without trusting the code under test.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TrainingSnapshot } from '../../elastic/trainer-state.ts';
@@ -29,6 +29,15 @@ export function syntheticSnapshot(step: number, size = 64, count = 2): TrainingS
   };
 }
 
+const created: string[] = [];
+
 export function tempDir(label: string): string {
-  return mkdtempSync(join(tmpdir(), `moe-elastic-${label}-`));
+  const dir = mkdtempSync(join(tmpdir(), `moe-elastic-${label}-`));
+  created.push(dir);
+  return dir;
+}
+
+/** Deletes the directories tempDir made in this process (call from afterAll). */
+export function removeTempDirs(): void {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
 }

@@ -8,14 +8,14 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { modelConfigHash } from '../../engine/config/index.ts';
 import { loadConfigFile } from '../../engine/config/node.ts';
 import { LocalStore, TEMP_MARKER } from '../../elastic/local-store.ts';
 import { nodeSha256 } from '../../elastic/node-sha256.ts';
 import { findResumePoint } from '../../elastic/resume.ts';
 import { rng } from '../helpers/rng.ts';
-import { tempDir } from './fixtures.ts';
+import { tempDir, removeTempDirs } from './fixtures.ts';
 
 const STEPS = 10;
 const KILLS = 2;
@@ -57,6 +57,8 @@ function trainChild(dir: string, killAfterFirstSaveMs: number | null): Promise<{
 function stepLosses(dir: string): { step: number; loss: number }[] {
   return readFileSync(join(dir, 'telemetry.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.type === 'step');
 }
+
+afterAll(removeTempDirs);
 
 describe('kill -9 of moe train (smoke config, a checkpoint every step)', () => {
   it('resume always picks a complete step and replays every step with the uninterrupted loss', async () => {

@@ -9,12 +9,12 @@
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { LocalStore, TEMP_MARKER } from '../../elastic/local-store.ts';
 import { nodeSha256 } from '../../elastic/node-sha256.ts';
 import { findResumePoint } from '../../elastic/resume.ts';
 import { rng } from '../helpers/rng.ts';
-import { MODEL_HASH, tempDir, valueAt } from './fixtures.ts';
+import { MODEL_HASH, tempDir, valueAt, removeTempDirs } from './fixtures.ts';
 
 const MIN_TRIALS = 20;
 /** Keep killing until this much time has passed (and at least MIN_TRIALS times). */
@@ -51,6 +51,8 @@ function runAndKill(dir: string, delayMs: number): Promise<Trial> {
     });
   });
 }
+
+afterAll(removeTempDirs);
 
 describe('kill -9 during background saves', () => {
   it(`resume always finds a complete step, never goes back, and temporaries are cleaned (>= ${MIN_TRIALS} trials)`, async () => {

@@ -5,16 +5,18 @@
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import * as fsp from 'node:fs/promises';
 import { LocalStore, TEMP_MARKER } from '../../elastic/local-store.ts';
 import { NotFoundError } from '../../elastic/store.ts';
-import { tempDir } from './fixtures.ts';
+import { tempDir, removeTempDirs } from './fixtures.ts';
 
 vi.mock('node:fs/promises', async (importOriginal) => {
   const real = await importOriginal<typeof import('node:fs/promises')>();
   return { ...real, rename: vi.fn(real.rename) };
 });
+
+afterAll(removeTempDirs);
 
 describe('LocalStore', () => {
   it('writes, reads, lists and removes files and step directories', async () => {

@@ -4,7 +4,7 @@
  * fresh trainer, resume from disk, train 2) loss for loss and bit for bit
  * in every parameter and moment.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { modelConfigHash } from '../../engine/config/index.ts';
 import { loadConfigFile } from '../../engine/config/node.ts';
 import { loadCorpusFromDisk } from '../../engine/data/node-files.ts';
@@ -15,9 +15,11 @@ import { nodeSha256 } from '../../elastic/node-sha256.ts';
 import { findResumePoint } from '../../elastic/resume.ts';
 import { captureTrainer, restoreTrainer } from '../../elastic/trainer-state.ts';
 import { testGpu } from '../helpers/gpu.ts';
-import { tempDir } from './fixtures.ts';
+import { tempDir, removeTempDirs } from './fixtures.ts';
 
 const K = 2;
+
+afterAll(removeTempDirs);
 
 describe('exact resume (smoke config)', () => {
   it('losses and final state after resume equal the uninterrupted run', async () => {

@@ -6,13 +6,15 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { modelConfigHash } from '../../engine/config/index.ts';
 import { loadConfigFile } from '../../engine/config/node.ts';
 import { LocalStore } from '../../elastic/local-store.ts';
 import { nodeSha256 } from '../../elastic/node-sha256.ts';
 import { findResumePoint } from '../../elastic/resume.ts';
-import { tempDir } from './fixtures.ts';
+import { tempDir, removeTempDirs } from './fixtures.ts';
+
+afterAll(removeTempDirs);
 
 describe('SIGTERM during moe train', () => {
   it('flushes a committed checkpoint of the last finished step and exits 0', async () => {

@@ -7,10 +7,10 @@
  */
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ckptCommand } from '../../engine/cli/commands/ckpt.ts';
 import { runTraining } from '../../engine/train/node-run.ts';
-import { tempDir } from './fixtures.ts';
+import { tempDir, removeTempDirs } from './fixtures.ts';
 
 function capture() {
   const out: string[] = [];
@@ -36,6 +36,8 @@ async function ckpt(action: string, dir: string) {
   const code = await ckptCommand.run({ values: { config: 'configs/smoke.yaml', dir: join(dir, 'ckpt') }, positionals: [action] }, c.io);
   return { code, ...c };
 }
+
+afterAll(removeTempDirs);
 
 describe('moe train with checkpoints (smoke config)', () => {
   it('saves, resumes exactly, lists and verifies, falls back from a corrupt shard and refuses another model shape', async () => {
