@@ -119,9 +119,11 @@ function packageVersion(name: string): string {
   }
 }
 
+/** The commit measured, with '+dirty' when kernels/, engine/ or bench/ differ from it (taken at start: others may commit meanwhile). */
 function gitCommit(): string {
   try {
-    return execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const git = (args: string) => execSync(`git ${args}`, { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    return `${git('rev-parse --short HEAD')}${git('status --porcelain -- kernels engine bench') ? '+dirty' : ''}`;
   } catch {
     return 'unknown';
   }
@@ -131,6 +133,7 @@ const log = (m: string) => console.log(m);
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
+  const commit = gitCommit();
   installNavigatorGpu();
   const provider = navigatorProvider();
   if (!provider) throw new Error('bench: navigator.gpu is missing after installNavigatorGpu()');
@@ -272,7 +275,7 @@ async function main(): Promise<void> {
       '@jax-js/jax': packageVersion('@jax-js/jax'),
       '@tensorflow/tfjs': packageVersion('@tensorflow/tfjs'),
       '@tensorflow/tfjs-backend-webgpu': packageVersion('@tensorflow/tfjs-backend-webgpu'),
-      'moe-engine': gitCommit(),
+      'moe-engine': commit,
     },
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', loadAverageStart: loadStart, loadAverageEnd: loadavg()[0] },
     options: { ...o, shapes: o.shapes.map(shapeLabel) },
