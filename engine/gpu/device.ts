@@ -69,6 +69,12 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<Gpu> {
     throw new GpuUnavailableError(`A hardware GPU adapter was requested but only a software one was found (${fallback.provider}).`);
   }
   chosen ??= fallback;
+  if (!chosen && preference === 'hardware') {
+    throw new GpuUnavailableError(
+      `No hardware GPU adapter was found (MOE_ADAPTER=hardware). Install the GPU's Vulkan driver, or set MOE_ADAPTER=auto or software to use software WebGPU.` +
+        `\n(tried: ${tried.length ? tried.join(', ') : 'no hardware provider: no GPU device node and no VK_ICD_FILENAMES'})`,
+    );
+  }
   if (!chosen) {
     throw new GpuUnavailableError(`${NO_ADAPTER_HINT}\n(tried: ${tried.length ? tried.join(', ') : 'no WebGPU provider in this runtime'})`);
   }

@@ -30,6 +30,8 @@ export interface RunOptions {
   readonly env: Env;
   readonly io: CliIo;
   readonly sample: boolean;
+  /** The value of --steps, when given (named in config errors). */
+  readonly stepsFlag?: number;
 }
 
 export interface RunResult {
@@ -50,6 +52,7 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
   } catch (e) {
     if (e instanceof ConfigError || (e as NodeJS.ErrnoException).code === 'ENOENT') {
       io.err(`moe train: ${(e as Error).message}`);
+      if (o.stepsFlag !== undefined) io.err(`(--steps ${o.stepsFlag} is applied as MOE_TRAINING__MAX_STEPS; warm-up must stay shorter: set MOE_TRAINING__WARMUP_STEPS too)`);
       return failed;
     }
     throw e;
@@ -163,10 +166,15 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
   });
   if (o.sample) {
     const text = await sampleText(trainer.model, { prompt: 'The ', bytes: 240, temperature: 0.8, seed: t.seed, contextLength: config.model.sequence_length });
-    io.out(`\nsample (temperature 0.8):\n  The ${text.replace(/\n/g, '\n  ')}`);
+    io.out(`\nsample (temperature 0.8):\n  The ${printable(text).replace(/\n/g, '\n  ')}`);
   }
   io.out(`final validation: ${bitsPerByte(valLoss).toFixed(3)} bits per byte`);
   gpu.destroy();
   return { ok: true, steps: trainer.step, trainLoss, valLoss, losses };
 }
 
+
+/** Control characters (other than newline and tab) shown as '·', so a sample cannot disturb the terminal. */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '·');
+}

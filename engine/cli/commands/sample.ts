@@ -58,7 +58,8 @@ export const sampleCommand: Command = {
         return EXIT_FAILURE;
       }
       const text = await sampleText(model, { prompt, bytes, temperature, seed, contextLength: config.model.sequence_length });
-      io.out(prompt + text);
+      const { printable } = await import('../../train/node-run.ts');
+      io.out(printable(prompt + text));
       return EXIT_OK;
     } finally {
       gpu.destroy();

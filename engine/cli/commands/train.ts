@@ -29,7 +29,8 @@ export const trainCommand: Command = {
       env.MOE_TRAINING__MAX_STEPS = String(n);
     }
     const { runTraining } = await import('../../train/node-run.ts');
-    const result = await runTraining({ configPath, env, io, sample: args.values['no-sample'] !== true });
+    const stepsFlag = args.values.steps === undefined ? undefined : Number(args.values.steps);
+    const result = await runTraining({ configPath, env, io, sample: args.values['no-sample'] !== true, stepsFlag });
     return result.ok ? EXIT_OK : EXIT_FAILURE;
   },
 };
