@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ceilDiv, dispatch1d, dispatch2d, foldWorkgroups, kernelKey, packParams } from '../../engine/gpu/index.ts';
+import { acquireGpu, ceilDiv, dispatch1d, dispatch2d, foldWorkgroups, kernelKey, packParams } from '../../engine/gpu/index.ts';
 import { testGpu } from '../helpers/gpu.ts';
 
 describe('dispatch arithmetic', () => {
@@ -82,5 +82,12 @@ describe('Gpu runtime', () => {
     gpu.dispatch({ name: 'syntax_error_kernel', code: '@compute @workgroup_size(1) fn main() { let x: f32 = ; }' }, [], [1, 1, 1]);
     await expect(gpu.sync()).rejects.toThrow(/syntax_error_kernel/);
     gpu.release(t);
+  });
+});
+
+describe('adapter selection', () => {
+  it('with no adapter at all, the error names the packages and variables that fix it', async () => {
+    const none = { name: 'empty', requestAdapter: async () => null };
+    await expect(acquireGpu({ providers: [none] })).rejects.toThrow(/apt-get install -y chromium libvulkan1[\s\S]*VK_ICD_FILENAMES[\s\S]*tried: empty/);
   });
 });
