@@ -3,8 +3,9 @@
 //   da[r, :] = dy[r, :] · Wdown_eᵀ
 //   dg = da ⊙ u ⊙ silu'(g),   du = da ⊙ silu(g),   a = silu(g) ⊙ u
 // with silu'(g) = σ(g)·(1 + g·(1 − σ(g))). dy_RH [R, H], Wdown_EFH [E, F, H]
-// (read transposed), g_RF and u_RF saved by the forward. a is rebuilt here
-// for the down weight gradient instead of being kept since the forward.
+// (read transposed), g_RF and u_RF saved by the forward; H and F multiples
+// of 4 (the launcher pads). a is rebuilt here for the down weight gradient
+// instead of being kept since the forward.
 // Row tiles and unused rows as in down.wgsl.
 override WG_ROWS: u32;
 override WG_COLS: u32;
@@ -18,13 +19,13 @@ struct Params {
   col_tiles: u32, // column tiles of BN
 }
 
-@group(0) @binding(0) var<storage, read_write> dg_out: array<f32>;
-@group(0) @binding(1) var<storage, read_write> du_out: array<f32>;
-@group(0) @binding(2) var<storage, read_write> a_out: array<f32>;
-@group(0) @binding(3) var<storage, read> dy: array<f32>;
-@group(0) @binding(4) var<storage, read> w_down: array<f32>;
-@group(0) @binding(5) var<storage, read> g_in: array<f32>;
-@group(0) @binding(6) var<storage, read> u_in: array<f32>;
+@group(0) @binding(0) var<storage, read_write> dg_out: array<vec4f>;
+@group(0) @binding(1) var<storage, read_write> du_out: array<vec4f>;
+@group(0) @binding(2) var<storage, read_write> a_out: array<vec4f>;
+@group(0) @binding(3) var<storage, read> dy: array<vec4f>;
+@group(0) @binding(4) var<storage, read> w_down: array<vec4f>;
+@group(0) @binding(5) var<storage, read> g_in: array<vec4f>;
+@group(0) @binding(6) var<storage, read> u_in: array<vec4f>;
 @group(0) @binding(7) var<storage, read> offsets: array<u32>;
 @group(0) @binding(8) var<uniform> p: Params;
 
@@ -32,39 +33,34 @@ fn offset_at(e: u32) -> u32 {
   return offsets[e];
 }
 
-fn dy4(r: vec4u, k: u32) -> vec4f {
-  return vec4f(dy[r.x + k], dy[r.y + k], dy[r.z + k], dy[r.w + k]);
+// Rows `rows` (vec4 index of each row's start) at reduction steps 4·k4 .. 4·k4+3.
+fn load_dy(rows: Addr, k4: u32) -> Strip {
+  return Strip(dy[rows[0].x + k4], dy[rows[0].y + k4], dy[rows[0].z + k4], dy[rows[0].w + k4],
+               dy[rows[1].x + k4], dy[rows[1].y + k4], dy[rows[1].z + k4], dy[rows[1].w + k4],
+               dy[rows[2].x + k4], dy[rows[2].y + k4], dy[rows[2].z + k4], dy[rows[2].w + k4],
+               dy[rows[3].x + k4], dy[rows[3].y + k4], dy[rows[3].z + k4], dy[rows[3].w + k4]);
 }
 
-fn load_dy(rows: Addr, k: u32) -> Quad {
-  return Quad(dy4(rows[0], k), dy4(rows[1], k), dy4(rows[2], k), dy4(rows[3], k));
-}
-
-// `cols` holds f·H, so base + cols reads Wdown[e, f, k]: the transposed operand.
-fn w4(base: u32, c: vec4u) -> vec4f {
-  return vec4f(w_down[base + c.x], w_down[base + c.y], w_down[base + c.z], w_down[base + c.w]);
-}
-
-fn load_w(base: u32, cols: Addr) -> Quad {
-  return Quad(w4(base, cols[0]), w4(base, cols[1]), w4(base, cols[2]), w4(base, cols[3]));
-}
-
-fn put1(o: u32, da: f32) {
-  let g = g_in[o];
-  let u = u_in[o];
-  let s = 1.0 / (1.0 + exp(-g));
-  let silu = g * s;
-  dg_out[o] = da * u * s * (1.0 + g * (1.0 - s));
-  du_out[o] = da * silu;
-  a_out[o] = silu * u;
+// The transposed operand: Wdown[e, f, 4·k4 .. 4·k4+3] for the invocation's 16
+// columns f (`cols` = vec4 index of each Wdown_e row f).
+fn load_w(cols: Addr, k4: u32) -> Strip {
+  return Strip(w_down[cols[0].x + k4], w_down[cols[0].y + k4], w_down[cols[0].z + k4], w_down[cols[0].w + k4],
+               w_down[cols[1].x + k4], w_down[cols[1].y + k4], w_down[cols[1].z + k4], w_down[cols[1].w + k4],
+               w_down[cols[2].x + k4], w_down[cols[2].y + k4], w_down[cols[2].z + k4], w_down[cols[2].w + k4],
+               w_down[cols[3].x + k4], w_down[cols[3].y + k4], w_down[cols[3].z + k4], w_down[cols[3].w + k4]);
 }
 
 fn put4(row: u32, col: u32, da: vec4f) {
-  let o = row * p.n_dim + col;
-  if (col < p.n_dim) { put1(o, da.x); }
-  if (col + 1u < p.n_dim) { put1(o + 1u, da.y); }
-  if (col + 2u < p.n_dim) { put1(o + 2u, da.z); }
-  if (col + 3u < p.n_dim) { put1(o + 3u, da.w); }
+  if (col < p.n_dim) {
+    let o = (row * p.n_dim + col) / 4u;
+    let g = g_in[o];
+    let u = u_in[o];
+    let s = sigmoid4(g);
+    let silu = g * s;
+    dg_out[o] = da * u * s * (1.0 + g * (1.0 - s));
+    du_out[o] = da * silu;
+    a_out[o] = silu * u;
+  }
 }
 
 fn put_block(m: mat4x4f, row: u32, col: u32, hi: u32) {
@@ -74,36 +70,30 @@ fn put_block(m: mat4x4f, row: u32, col: u32, hi: u32) {
   if (row + 3u < hi) { put4(row + 3u, col, m[3]); }
 }
 
-fn store_tile(acc: ptr<function, Tile>, row: u32, col: u32, hi: u32) {
-  put_block((*acc)[0], row, col, hi);
-  put_block((*acc)[1], row, col + 4u, hi);
-  put_block((*acc)[2], row, col + 8u, hi);
-  put_block((*acc)[3], row, col + 12u, hi);
-  put_block((*acc)[4], row + 4u, col, hi);
-  put_block((*acc)[5], row + 4u, col + 4u, hi);
-  put_block((*acc)[6], row + 4u, col + 8u, hi);
-  put_block((*acc)[7], row + 4u, col + 12u, hi);
-  put_block((*acc)[8], row + 8u, col, hi);
-  put_block((*acc)[9], row + 8u, col + 4u, hi);
-  put_block((*acc)[10], row + 8u, col + 8u, hi);
-  put_block((*acc)[11], row + 8u, col + 12u, hi);
-  put_block((*acc)[12], row + 12u, col, hi);
-  put_block((*acc)[13], row + 12u, col + 4u, hi);
-  put_block((*acc)[14], row + 12u, col + 8u, hi);
-  put_block((*acc)[15], row + 12u, col + 12u, hi);
+// One loop over the 16 blocks rather than 16 copies: the epilogue runs once
+// per tile, and indexing a copy of the tile (only here) keeps the shader a
+// fraction of the size to compile.
+fn store_tile(acc: Tile, row: u32, col: u32, hi: u32) {
+  var blocks = acc;
+  for (var b = 0u; b < 16u; b++) {
+    put_block(blocks[b], row + (b / 4u) * 4u, col + (b % 4u) * 4u, hi);
+  }
 }
 
 fn expert_rows(e: u32, row0: u32, col0: u32, hi: u32) {
-  let rows = clamped16(row0, row0, hi - 1u, p.k_dim);
-  let cols = clamped16(col0, 0u, p.n_dim - 1u, p.k_dim);
-  let w0 = e * p.n_dim * p.k_dim;
+  let k4s = p.k_dim / 4u;
+  let rows = clamped16(row0, row0, hi - 1u, k4s);
+  let cols = clamped16(e * p.n_dim + col0, e * p.n_dim, e * p.n_dim + p.n_dim - 1u, k4s);
   var acc: Tile;
-  for (var k = 0u; k < p.k_dim; k += 2u) {
-    let k1 = min(k + 1u, p.k_dim - 1u);
-    mma(&acc, load_dy(rows, k), load_w(w0 + k, cols));
-    mma(&acc, scaled(load_dy(rows, k1), f32(k + 1u < p.k_dim)), load_w(w0 + k1, cols));
+  for (var k4 = 0u; k4 < k4s; k4++) {
+    let dy4 = load_dy(rows, k4);
+    let w4 = load_w(cols, k4);
+    mma(&acc, step_of(dy4, 0u), step_of(w4, 0u));
+    mma(&acc, step_of(dy4, 1u), step_of(w4, 1u));
+    mma(&acc, step_of(dy4, 2u), step_of(w4, 2u));
+    mma(&acc, step_of(dy4, 3u), step_of(w4, 3u));
   }
-  store_tile(&acc, row0, col0, hi);
+  store_tile(acc, row0, col0, hi);
 }
 
 @compute @workgroup_size(WG_COLS, WG_ROWS, 1)

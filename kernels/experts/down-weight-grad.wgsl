@@ -1,6 +1,7 @@
 // Down-projection weight gradient, every expert in one launch:
 //   dWdown[e, f, h] = Σ_{r in expert e, ascending} a[r, f] · dy[r, h]
-// a_RF [R, F] (rebuilt by down-backward), dy_RH [R, H], dWdown_EFH [E, F, H].
+// a_RF [R, F] (rebuilt by down-backward), dy_RH [R, H], dWdown_EFH [E, F, H];
+// H and F multiples of 4 (the launcher pads).
 //
 // Each workgroup owns one BM x BN tile of one dWdown_e (work_item) and
 // walks the expert's rows in order: each output has one owner and one
@@ -18,9 +19,9 @@ struct Params {
   n_tiles: u32, // column tiles of BN
 }
 
-@group(0) @binding(0) var<storage, read_write> dw_down: array<f32>;
-@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> dy: array<f32>;
+@group(0) @binding(0) var<storage, read_write> dw_down: array<vec4f>;
+@group(0) @binding(1) var<storage, read> a: array<vec4f>;
+@group(0) @binding(2) var<storage, read> dy: array<vec4f>;
 @group(0) @binding(3) var<storage, read> offsets: array<u32>;
 @group(0) @binding(4) var<uniform> p: Params;
 
@@ -28,28 +29,18 @@ fn offset_at(e: u32) -> u32 {
   return offsets[e];
 }
 
-// a[r, f] for the 16 columns f of this invocation; `base` = r·F.
-fn a4(base: u32, c: vec4u) -> vec4f {
-  return vec4f(a[base + c.x], a[base + c.y], a[base + c.z], a[base + c.w]);
+// Row r of a (base = r·F/4) at the invocation's 16 columns f, and of dy at
+// its 16 columns h.
+fn load_a(base: u32, ms: vec4u) -> Quad {
+  return Quad(a[base + ms.x], a[base + ms.y], a[base + ms.z], a[base + ms.w]);
 }
 
-fn load_a(base: u32, ms: Addr) -> Quad {
-  return Quad(a4(base, ms[0]), a4(base, ms[1]), a4(base, ms[2]), a4(base, ms[3]));
-}
-
-fn dy4(base: u32, c: vec4u) -> vec4f {
-  return vec4f(dy[base + c.x], dy[base + c.y], dy[base + c.z], dy[base + c.w]);
-}
-
-fn load_dy(base: u32, ns: Addr) -> Quad {
-  return Quad(dy4(base, ns[0]), dy4(base, ns[1]), dy4(base, ns[2]), dy4(base, ns[3]));
+fn load_dy(base: u32, ns: vec4u) -> Quad {
+  return Quad(dy[base + ns.x], dy[base + ns.y], dy[base + ns.z], dy[base + ns.w]);
 }
 
 fn put4(o: u32, col: u32, v: vec4f) {
-  if (col < p.n_dim) { dw_down[o] = v.x; }
-  if (col + 1u < p.n_dim) { dw_down[o + 1u] = v.y; }
-  if (col + 2u < p.n_dim) { dw_down[o + 2u] = v.z; }
-  if (col + 3u < p.n_dim) { dw_down[o + 3u] = v.w; }
+  if (col < p.n_dim) { dw_down[o / 4u] = v; }
 }
 
 fn put_block(m: mat4x4f, base: u32, row: u32, col: u32) {
@@ -60,23 +51,14 @@ fn put_block(m: mat4x4f, base: u32, row: u32, col: u32) {
   if (row + 3u < p.m_dim) { put4(o + 3u * p.n_dim, col, m[3]); }
 }
 
-fn store_tile(acc: ptr<function, Tile>, base: u32, row: u32, col: u32) {
-  put_block((*acc)[0], base, row, col);
-  put_block((*acc)[1], base, row, col + 4u);
-  put_block((*acc)[2], base, row, col + 8u);
-  put_block((*acc)[3], base, row, col + 12u);
-  put_block((*acc)[4], base, row + 4u, col);
-  put_block((*acc)[5], base, row + 4u, col + 4u);
-  put_block((*acc)[6], base, row + 4u, col + 8u);
-  put_block((*acc)[7], base, row + 4u, col + 12u);
-  put_block((*acc)[8], base, row + 8u, col);
-  put_block((*acc)[9], base, row + 8u, col + 4u);
-  put_block((*acc)[10], base, row + 8u, col + 8u);
-  put_block((*acc)[11], base, row + 8u, col + 12u);
-  put_block((*acc)[12], base, row + 12u, col);
-  put_block((*acc)[13], base, row + 12u, col + 4u);
-  put_block((*acc)[14], base, row + 12u, col + 8u);
-  put_block((*acc)[15], base, row + 12u, col + 12u);
+// One loop over the 16 blocks rather than 16 copies: the epilogue runs once
+// per tile, and indexing a copy of the tile (only here) keeps the shader a
+// fraction of the size to compile.
+fn store_tile(acc: Tile, base: u32, row: u32, col: u32) {
+  var blocks = acc;
+  for (var b = 0u; b < 16u; b++) {
+    put_block(blocks[b], base, row + (b / 4u) * 4u, col + (b % 4u) * 4u);
+  }
 }
 
 @compute @workgroup_size(WG_COLS, WG_ROWS, 1)
@@ -91,13 +73,15 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   if (row0 >= p.m_dim || col0 >= p.n_dim) { return; }
   let lo = min(offset_at(e), p.rows);
   let hi = min(offset_at(e + 1u), p.rows);
-  let ms = clamped16(row0, 0u, p.m_dim - 1u, 1u);
-  let ns = clamped16(col0, 0u, p.n_dim - 1u, 1u);
+  let m4 = p.m_dim / 4u;
+  let n4 = p.n_dim / 4u;
+  let ms = col_groups(row0, m4);
+  let ns = col_groups(col0, n4);
   var acc: Tile;
   for (var r = lo; r < hi; r += 2u) {
     let r1 = min(r + 1u, hi - 1u);
-    mma(&acc, load_a(r * p.m_dim, ms), load_dy(r * p.n_dim, ns));
-    mma(&acc, scaled(load_a(r1 * p.m_dim, ms), f32(r + 1u < hi)), load_dy(r1 * p.n_dim, ns));
+    mma(&acc, load_a(r * m4, ms), load_dy(r * n4, ns));
+    mma(&acc, scaled(load_a(r1 * m4, ms), f32(r + 1u < hi)), load_dy(r1 * n4, ns));
   }
-  store_tile(&acc, e * p.m_dim * p.n_dim, row0, col0);
+  store_tile(acc, e * p.m_dim * p.n_dim, row0, col0);
 }

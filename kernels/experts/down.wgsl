@@ -1,7 +1,8 @@
 // Forward, second half, every expert in one launch:
 //   y[r, :] = a[r, :] · Wdown_e   for the rows r of expert e
-// a_RF [R, F] (from gate-up), Wdown_EFH [E, F, H], y_RH [R, H]. Rows at or
-// beyond offsets[E] are not written (unused by contract).
+// a_RF [R, F] (from gate-up), Wdown_EFH [E, F, H], y_RH [R, H], F and H
+// multiples of 4 (the launcher pads). Rows at or beyond offsets[E] are not
+// written (unused by contract).
 //
 // A workgroup owns one work item (work_item in tile.wgsl): BN = TN·WG_COLS
 // output columns of one row tile, BM = TM·WG_ROWS rows of one expert
@@ -20,9 +21,9 @@ struct Params {
   col_tiles: u32, // column tiles of BN
 }
 
-@group(0) @binding(0) var<storage, read_write> y: array<f32>;
-@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> w_down: array<f32>;
+@group(0) @binding(0) var<storage, read_write> y: array<vec4f>;
+@group(0) @binding(1) var<storage, read> a: array<vec4f>;
+@group(0) @binding(2) var<storage, read> w_down: array<vec4f>;
 @group(0) @binding(3) var<storage, read> offsets: array<u32>;
 @group(0) @binding(4) var<uniform> p: Params;
 
@@ -30,28 +31,21 @@ fn offset_at(e: u32) -> u32 {
   return offsets[e];
 }
 
-fn a4(r: vec4u, k: u32) -> vec4f {
-  return vec4f(a[r.x + k], a[r.y + k], a[r.z + k], a[r.w + k]);
+// Rows `rows` (vec4 index of each row's start) at reduction steps 4·k4 .. 4·k4+3.
+fn load_a(rows: Addr, k4: u32) -> Strip {
+  return Strip(a[rows[0].x + k4], a[rows[0].y + k4], a[rows[0].z + k4], a[rows[0].w + k4],
+               a[rows[1].x + k4], a[rows[1].y + k4], a[rows[1].z + k4], a[rows[1].w + k4],
+               a[rows[2].x + k4], a[rows[2].y + k4], a[rows[2].z + k4], a[rows[2].w + k4],
+               a[rows[3].x + k4], a[rows[3].y + k4], a[rows[3].z + k4], a[rows[3].w + k4]);
 }
 
-fn load_a(rows: Addr, k: u32) -> Quad {
-  return Quad(a4(rows[0], k), a4(rows[1], k), a4(rows[2], k), a4(rows[3], k));
-}
-
-fn w4(base: u32, c: vec4u) -> vec4f {
-  return vec4f(w_down[base + c.x], w_down[base + c.y], w_down[base + c.z], w_down[base + c.w]);
-}
-
-fn load_w(base: u32, cols: Addr) -> Quad {
-  return Quad(w4(base, cols[0]), w4(base, cols[1]), w4(base, cols[2]), w4(base, cols[3]));
+// Wdown_e row k, the invocation's 16 columns: `base` = vec4 index of the row.
+fn load_w(base: u32, cols: vec4u) -> Quad {
+  return Quad(w_down[base + cols.x], w_down[base + cols.y], w_down[base + cols.z], w_down[base + cols.w]);
 }
 
 fn put4(row: u32, col: u32, v: vec4f) {
-  let o = row * p.n_dim + col;
-  if (col < p.n_dim) { y[o] = v.x; }
-  if (col + 1u < p.n_dim) { y[o + 1u] = v.y; }
-  if (col + 2u < p.n_dim) { y[o + 2u] = v.z; }
-  if (col + 3u < p.n_dim) { y[o + 3u] = v.w; }
+  if (col < p.n_dim) { y[(row * p.n_dim + col) / 4u] = v; }
 }
 
 // Rows at or beyond hi belong to another expert (or to no row at all).
@@ -62,37 +56,32 @@ fn put_block(m: mat4x4f, row: u32, col: u32, hi: u32) {
   if (row + 3u < hi) { put4(row + 3u, col, m[3]); }
 }
 
-fn store_tile(acc: ptr<function, Tile>, row: u32, col: u32, hi: u32) {
-  put_block((*acc)[0], row, col, hi);
-  put_block((*acc)[1], row, col + 4u, hi);
-  put_block((*acc)[2], row, col + 8u, hi);
-  put_block((*acc)[3], row, col + 12u, hi);
-  put_block((*acc)[4], row + 4u, col, hi);
-  put_block((*acc)[5], row + 4u, col + 4u, hi);
-  put_block((*acc)[6], row + 4u, col + 8u, hi);
-  put_block((*acc)[7], row + 4u, col + 12u, hi);
-  put_block((*acc)[8], row + 8u, col, hi);
-  put_block((*acc)[9], row + 8u, col + 4u, hi);
-  put_block((*acc)[10], row + 8u, col + 8u, hi);
-  put_block((*acc)[11], row + 8u, col + 12u, hi);
-  put_block((*acc)[12], row + 12u, col, hi);
-  put_block((*acc)[13], row + 12u, col + 4u, hi);
-  put_block((*acc)[14], row + 12u, col + 8u, hi);
-  put_block((*acc)[15], row + 12u, col + 12u, hi);
+// One loop over the 16 blocks rather than 16 copies: the epilogue runs once
+// per tile, and indexing a copy of the tile (only here) keeps the shader a
+// fraction of the size to compile.
+fn store_tile(acc: Tile, row: u32, col: u32, hi: u32) {
+  var blocks = acc;
+  for (var b = 0u; b < 16u; b++) {
+    put_block(blocks[b], row + (b / 4u) * 4u, col + (b % 4u) * 4u, hi);
+  }
 }
 
 // Rows [row0, hi) of this invocation belong to expert e.
 fn expert_rows(e: u32, row0: u32, col0: u32, hi: u32) {
-  let rows = clamped16(row0, row0, hi - 1u, p.k_dim);
-  let cols = clamped16(col0, 0u, p.n_dim - 1u, 1u);
-  let w0 = e * p.k_dim * p.n_dim;
+  let k4s = p.k_dim / 4u;
+  let n4 = p.n_dim / 4u;
+  let rows = clamped16(row0, row0, hi - 1u, k4s);
+  let cols = col_groups(col0, n4);
   var acc: Tile;
-  for (var k = 0u; k < p.k_dim; k += 2u) {
-    let k1 = min(k + 1u, p.k_dim - 1u);
-    mma(&acc, load_a(rows, k), load_w(w0 + k * p.n_dim, cols));
-    mma(&acc, scaled(load_a(rows, k1), f32(k + 1u < p.k_dim)), load_w(w0 + k1 * p.n_dim, cols));
+  for (var k4 = 0u; k4 < k4s; k4++) {
+    let a4 = load_a(rows, k4);
+    let w = (e * p.k_dim + 4u * k4) * n4;
+    mma(&acc, step_of(a4, 0u), load_w(w, cols));
+    mma(&acc, step_of(a4, 1u), load_w(w + n4, cols));
+    mma(&acc, step_of(a4, 2u), load_w(w + 2u * n4, cols));
+    mma(&acc, step_of(a4, 3u), load_w(w + 3u * n4, cols));
   }
-  store_tile(&acc, row0, col0, hi);
+  store_tile(acc, row0, col0, hi);
 }
 
 @compute @workgroup_size(WG_COLS, WG_ROWS, 1)

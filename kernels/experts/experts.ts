@@ -18,12 +18,18 @@
  * expert's rows in order (deterministic, no float atomics), and an expert
  * with no rows gets exact zeros.
  *
+ * The kernels read H and F four floats at a time. When H or F is not a
+ * multiple of 4, the operands are copied zero-padded first and the results
+ * cropped back (exact: padded columns contribute zeros); model sizes never
+ * need it.
+ *
  * Legend: R permuted rows (N·K), H hidden, F expert FFN dim, E experts.
  * Rows at or beyond offsets[E] of xp_RH and dy_RH are never read; those rows
  * of y_RH and dxp_RH are not written.
  */
 import { packParams, shapeString, type Gpu, type Tensor } from '../../engine/gpu/index.ts';
 import { expertKernel, rowTileLaunch, weightTileLaunch, workgroupTile, type ExpertKernelName } from './launch.ts';
+import { resizeMatrices, roundUp4 } from './pad.ts';
 
 export interface ExpertWeights {
   readonly wGate_EHF: Tensor;
@@ -38,7 +44,12 @@ export interface ExpertDims {
   readonly E: number;
 }
 
-/** What backward needs. The inputs stay the caller's; g_RF and u_RF are freed by releaseExpertsSaved. */
+/**
+ * What backward needs. xp_RH and the weights are the caller's tensors, or
+ * zero-padded copies of them (H, F rounded up to multiples of 4) owned by
+ * this record; g_RF and u_RF are [R, F rounded up to a multiple of 4].
+ * releaseExpertsSaved frees what the record owns.
+ */
 export interface ExpertsSaved extends ExpertWeights {
   readonly dims: ExpertDims;
   readonly label: string;
@@ -46,6 +57,8 @@ export interface ExpertsSaved extends ExpertWeights {
   readonly offsets_E1: Tensor;
   readonly g_RF: Tensor;
   readonly u_RF: Tensor;
+  /** Padded copies made by the forward (empty when H and F are multiples of 4). */
+  readonly copies: readonly Tensor[];
 }
 
 export interface ExpertGrads {
@@ -60,22 +73,46 @@ export interface ExpertsOptions {
   readonly label?: string;
 }
 
+/** H and F as the kernels see them (multiples of 4). */
+interface KernelDims {
+  readonly R: number;
+  readonly E: number;
+  readonly H: number;
+  readonly F: number;
+}
+
+function kernelDims(d: ExpertDims): KernelDims {
+  return { R: d.R, E: d.E, H: roundUp4(d.H), F: roundUp4(d.F) };
+}
+
 /** y_RH [R, H] for the rows of every expert, and what backward needs. */
 export function expertsForward(
   gpu: Gpu, xp_RH: Tensor, offsets_E1: Tensor, w: ExpertWeights, o: ExpertsOptions = {},
 ): { y_RH: Tensor; saved: ExpertsSaved } {
   const label = o.label ?? 'experts';
   const dims = checkForward(xp_RH, offsets_E1, w);
-  const { R, H, F } = dims;
-  const g_RF = gpu.empty([R, F], 'f32', `${label}.g_RF`);
-  const u_RF = gpu.empty([R, F], 'f32', `${label}.u_RF`);
-  const a_RF = gpu.empty([R, F], 'f32', `${label}.a_RF`);
-  rowTiled(gpu, 'experts_gate_up', dims, H, F, [g_RF, u_RF, a_RF, xp_RH, w.wGate_EHF, w.wUp_EHF, offsets_E1]);
-  const y_RH = gpu.empty([R, H], 'f32', `${label}.y_RH`);
-  rowTiled(gpu, 'experts_down', dims, F, H, [y_RH, a_RF, w.wDown_EFH, offsets_E1]);
+  const k = kernelDims(dims);
+  const padded = k.H !== dims.H || k.F !== dims.F;
+  const copies: Tensor[] = [];
+  const pad = (t: Tensor, m: number, n: number, name: string): Tensor => {
+    if (!padded) return t;
+    const c = resizeMatrices(gpu, t, m, n, `${label}.${name}(padded)`);
+    copies.push(c);
+    return c;
+  };
+  const x = pad(xp_RH, k.R, k.H, 'xp_RH');
+  const wGate = pad(w.wGate_EHF, k.H, k.F, 'wGate_EHF');
+  const wUp = pad(w.wUp_EHF, k.H, k.F, 'wUp_EHF');
+  const wDown = pad(w.wDown_EFH, k.F, k.H, 'wDown_EFH');
+  const g_RF = gpu.empty([k.R, k.F], 'f32', `${label}.g_RF`);
+  const u_RF = gpu.empty([k.R, k.F], 'f32', `${label}.u_RF`);
+  const a_RF = gpu.empty([k.R, k.F], 'f32', `${label}.a_RF`);
+  rowTiled(gpu, 'experts_gate_up', k, k.H, k.F, [g_RF, u_RF, a_RF, x, wGate, wUp, offsets_E1]);
+  const y = gpu.empty([k.R, k.H], 'f32', `${label}.y_RH`);
+  rowTiled(gpu, 'experts_down', k, k.F, k.H, [y, a_RF, wDown, offsets_E1]);
   gpu.release(a_RF);
-  const saved: ExpertsSaved = { dims, label, xp_RH, offsets_E1, wGate_EHF: w.wGate_EHF, wUp_EHF: w.wUp_EHF, wDown_EFH: w.wDown_EFH, g_RF, u_RF };
-  return { y_RH, saved };
+  const saved: ExpertsSaved = { dims, label, xp_RH: x, offsets_E1, wGate_EHF: wGate, wUp_EHF: wUp, wDown_EFH: wDown, g_RF, u_RF, copies };
+  return { y_RH: crop(gpu, y, dims.R, dims.H), saved };
 }
 
 /** Gradients for dy_RH [R, H] (the gradient of y_RH). Releases nothing of `saved`. */
@@ -83,35 +120,53 @@ export function expertsBackward(gpu: Gpu, saved: ExpertsSaved, dy_RH: Tensor): E
   const { dims, label } = saved;
   const { R, H, F, E } = dims;
   expectShape('expertsBackward', 'dy_RH', dy_RH, [R, H], 'the gradient of y_RH from expertsForward');
-  const dg_RF = gpu.empty([R, F], 'f32', `${label}.dg_RF`);
-  const du_RF = gpu.empty([R, F], 'f32', `${label}.du_RF`);
-  const a_RF = gpu.empty([R, F], 'f32', `${label}.a_RF`);
-  rowTiled(gpu, 'experts_down_bwd', dims, H, F, [dg_RF, du_RF, a_RF, dy_RH, saved.wDown_EFH, saved.g_RF, saved.u_RF, saved.offsets_E1]);
-  const dxp_RH = gpu.empty([R, H], 'f32', `${label}.dxp_RH`);
-  rowTiled(gpu, 'experts_input_grad', dims, F, H, [dxp_RH, dg_RF, du_RF, saved.wGate_EHF, saved.wUp_EHF, saved.offsets_E1]);
-  const dWDown_EFH = gpu.empty([E, F, H], 'f32', `${label}.dWDown_EFH`);
-  weightTiled(gpu, 'experts_down_wgrad', dims, F, H, [dWDown_EFH, a_RF, dy_RH, saved.offsets_E1]);
-  const dWGate_EHF = gpu.empty([E, H, F], 'f32', `${label}.dWGate_EHF`);
-  const dWUp_EHF = gpu.empty([E, H, F], 'f32', `${label}.dWUp_EHF`);
-  weightTiled(gpu, 'experts_gate_up_wgrad', dims, H, F, [dWGate_EHF, dWUp_EHF, saved.xp_RH, dg_RF, du_RF, saved.offsets_E1]);
+  if (dy_RH.dtype !== 'f32') throw new Error(`expertsBackward: dy_RH must be f32, got ${dy_RH.dtype}`);
+  const k = kernelDims(dims);
+  const dy = k.H === H ? dy_RH : resizeMatrices(gpu, dy_RH, R, k.H, `${label}.dy_RH(padded)`);
+  const dg_RF = gpu.empty([R, k.F], 'f32', `${label}.dg_RF`);
+  const du_RF = gpu.empty([R, k.F], 'f32', `${label}.du_RF`);
+  const a_RF = gpu.empty([R, k.F], 'f32', `${label}.a_RF`);
+  rowTiled(gpu, 'experts_down_bwd', k, k.H, k.F, [dg_RF, du_RF, a_RF, dy, saved.wDown_EFH, saved.g_RF, saved.u_RF, saved.offsets_E1]);
+  const dxp = gpu.empty([R, k.H], 'f32', `${label}.dxp_RH`);
+  rowTiled(gpu, 'experts_input_grad', k, k.F, k.H, [dxp, dg_RF, du_RF, saved.wGate_EHF, saved.wUp_EHF, saved.offsets_E1]);
+  const dWDown = gpu.empty([E, k.F, k.H], 'f32', `${label}.dWDown_EFH`);
+  weightTiled(gpu, 'experts_down_wgrad', k, k.F, k.H, [dWDown, a_RF, dy, saved.offsets_E1]);
+  const dWGate = gpu.empty([E, k.H, k.F], 'f32', `${label}.dWGate_EHF`);
+  const dWUp = gpu.empty([E, k.H, k.F], 'f32', `${label}.dWUp_EHF`);
+  weightTiled(gpu, 'experts_gate_up_wgrad', k, k.H, k.F, [dWGate, dWUp, saved.xp_RH, dg_RF, du_RF, saved.offsets_E1]);
   gpu.release(dg_RF, du_RF, a_RF);
-  return { dxp_RH, dWGate_EHF, dWUp_EHF, dWDown_EFH };
+  if (dy !== dy_RH) gpu.release(dy);
+  return {
+    dxp_RH: crop(gpu, dxp, R, H),
+    dWGate_EHF: crop(gpu, dWGate, H, F),
+    dWUp_EHF: crop(gpu, dWUp, H, F),
+    dWDown_EFH: crop(gpu, dWDown, F, H),
+  };
 }
 
-/** Frees the activations expertsForward saved (g_RF, u_RF); the inputs it references stay the caller's. */
+/** Frees what expertsForward saved (g_RF, u_RF, padded copies); the caller's inputs stay the caller's. */
 export function releaseExpertsSaved(gpu: Gpu, saved: ExpertsSaved): void {
-  gpu.release(saved.g_RF, saved.u_RF);
+  gpu.release(saved.g_RF, saved.u_RF, ...saved.copies);
+}
+
+/** `t` itself when its matrices are already [m, n]; else a cropped copy, and `t` is released. */
+function crop(gpu: Gpu, t: Tensor, m: number, n: number): Tensor {
+  const [tm, tn] = t.shape.slice(-2);
+  if (tm === m && tn === n) return t;
+  const out = resizeMatrices(gpu, t, m, n, t.label);
+  gpu.release(t);
+  return out;
 }
 
 /** One row-tiled launch: `kDim` is the reduction, `nDim` the output columns. */
-function rowTiled(gpu: Gpu, name: ExpertKernelName, d: ExpertDims, kDim: number, nDim: number, bindings: Tensor[]): void {
+function rowTiled(gpu: Gpu, name: ExpertKernelName, d: KernelDims, kDim: number, nDim: number, bindings: Tensor[]): void {
   const { workgroups, rowTiles, colTiles } = rowTileLaunch(d.R, d.E, nDim, workgroupTile(name), gpu.maxWorkgroupsPerDimension);
   const params = packParams([['u32', d.R], ['u32', d.E], ['u32', kDim], ['u32', nDim], ['u32', rowTiles], ['u32', colTiles]]);
   gpu.dispatch(expertKernel(name), bindings, workgroups, params);
 }
 
 /** One weight-tiled launch over E gradients of shape [mDim, nDim]. */
-function weightTiled(gpu: Gpu, name: ExpertKernelName, d: ExpertDims, mDim: number, nDim: number, bindings: Tensor[]): void {
+function weightTiled(gpu: Gpu, name: ExpertKernelName, d: KernelDims, mDim: number, nDim: number, bindings: Tensor[]): void {
   const { workgroups, mTiles, nTiles } = weightTileLaunch(d.E, mDim, nDim, workgroupTile(name), gpu.maxWorkgroupsPerDimension);
   const params = packParams([['u32', d.R], ['u32', d.E], ['u32', mDim], ['u32', nDim], ['u32', mTiles], ['u32', nTiles]]);
   gpu.dispatch(expertKernel(name), bindings, workgroups, params);

@@ -1,7 +1,8 @@
 // Gate and up weight gradients, every expert in one launch:
 //   dWgate[e, h, f] = Σ_{r in expert e, ascending} x[r, h] · dg[r, f]
 //   dWup[e, h, f]   = Σ_{r in expert e, ascending} x[r, h] · du[r, f]
-// x_RH [R, H] (the forward's xp), dg_RF and du_RF [R, F], outputs [E, H, F].
+// x_RH [R, H] (the forward's xp), dg_RF and du_RF [R, F], outputs [E, H, F];
+// H and F multiples of 4 (the launcher pads).
 //
 // An invocation owns TM rows (h) x TN/2 columns (f) of both gradients, so
 // each x value it loads serves both: tile blocks 4i+0, 4i+1 are dWgate,
@@ -19,11 +20,11 @@ struct Params {
   n_tiles: u32, // column tiles of BN
 }
 
-@group(0) @binding(0) var<storage, read_write> dw_gate: array<f32>;
-@group(0) @binding(1) var<storage, read_write> dw_up: array<f32>;
-@group(0) @binding(2) var<storage, read> x: array<f32>;
-@group(0) @binding(3) var<storage, read> dg: array<f32>;
-@group(0) @binding(4) var<storage, read> du: array<f32>;
+@group(0) @binding(0) var<storage, read_write> dw_gate: array<vec4f>;
+@group(0) @binding(1) var<storage, read_write> dw_up: array<vec4f>;
+@group(0) @binding(2) var<storage, read> x: array<vec4f>;
+@group(0) @binding(3) var<storage, read> dg: array<vec4f>;
+@group(0) @binding(4) var<storage, read> du: array<vec4f>;
 @group(0) @binding(5) var<storage, read> offsets: array<u32>;
 @group(0) @binding(6) var<uniform> p: Params;
 
@@ -33,36 +34,21 @@ fn offset_at(e: u32) -> u32 {
   return offsets[e];
 }
 
-fn x4(base: u32, c: vec4u) -> vec4f {
-  return vec4f(x[base + c.x], x[base + c.y], x[base + c.z], x[base + c.w]);
+// Row r of x (base = r·H/4) at the invocation's 16 columns h, and of dg
+// and du at its 8 columns f (ns.xy).
+fn load_x(base: u32, ms: vec4u) -> Quad {
+  return Quad(x[base + ms.x], x[base + ms.y], x[base + ms.z], x[base + ms.w]);
 }
 
-fn load_x(base: u32, ms: Addr) -> Quad {
-  return Quad(x4(base, ms[0]), x4(base, ms[1]), x4(base, ms[2]), x4(base, ms[3]));
-}
-
-fn dg4(base: u32, c: vec4u) -> vec4f {
-  return vec4f(dg[base + c.x], dg[base + c.y], dg[base + c.z], dg[base + c.w]);
-}
-
-fn du4(base: u32, c: vec4u) -> vec4f {
-  return vec4f(du[base + c.x], du[base + c.y], du[base + c.z], du[base + c.w]);
-}
-
-fn load_grads(base: u32, ns: Addr) -> Quad {
-  return Quad(dg4(base, ns[0]), dg4(base, ns[1]), du4(base, ns[0]), du4(base, ns[1]));
-}
-
-fn put1(o: u32, g: f32, u: f32) {
-  dw_gate[o] = g;
-  dw_up[o] = u;
+fn load_grads(base: u32, ns: vec4u) -> Quad {
+  return Quad(dg[base + ns.x], dg[base + ns.y], du[base + ns.x], du[base + ns.y]);
 }
 
 fn put4(o: u32, col: u32, g: vec4f, u: vec4f) {
-  if (col < p.n_dim) { put1(o, g.x, u.x); }
-  if (col + 1u < p.n_dim) { put1(o + 1u, g.y, u.y); }
-  if (col + 2u < p.n_dim) { put1(o + 2u, g.z, u.z); }
-  if (col + 3u < p.n_dim) { put1(o + 3u, g.w, u.w); }
+  if (col < p.n_dim) {
+    dw_gate[o / 4u] = g;
+    dw_up[o / 4u] = u;
+  }
 }
 
 fn put_block(g: mat4x4f, u: mat4x4f, base: u32, row: u32, col: u32) {
@@ -73,15 +59,16 @@ fn put_block(g: mat4x4f, u: mat4x4f, base: u32, row: u32, col: u32) {
   if (row + 3u < p.m_dim) { put4(o + 3u * p.n_dim, col, g[3], u[3]); }
 }
 
-fn store_tile(acc: ptr<function, Tile>, base: u32, row: u32, col: u32) {
-  put_block((*acc)[0], (*acc)[2], base, row, col);
-  put_block((*acc)[1], (*acc)[3], base, row, col + 4u);
-  put_block((*acc)[4], (*acc)[6], base, row + 4u, col);
-  put_block((*acc)[5], (*acc)[7], base, row + 4u, col + 4u);
-  put_block((*acc)[8], (*acc)[10], base, row + 8u, col);
-  put_block((*acc)[9], (*acc)[11], base, row + 8u, col + 4u);
-  put_block((*acc)[12], (*acc)[14], base, row + 12u, col);
-  put_block((*acc)[13], (*acc)[15], base, row + 12u, col + 4u);
+// One loop over the 8 (gate, up) block pairs rather than 8 copies: the
+// epilogue runs once per tile, and indexing a copy of the tile (only here)
+// keeps the shader a fraction of the size to compile.
+fn store_tile(acc: Tile, base: u32, row: u32, col: u32) {
+  var blocks = acc;
+  for (var b = 0u; b < 8u; b++) {
+    let i = (b / 2u) * 4u;
+    let j = b % 2u;
+    put_block(blocks[i + j], blocks[i + j + 2u], base, row + i, col + j * 4u);
+  }
 }
 
 @compute @workgroup_size(WG_COLS, WG_ROWS, 1)
@@ -96,13 +83,15 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   if (row0 >= p.m_dim || col0 >= p.n_dim) { return; }
   let lo = min(offset_at(e), p.rows);
   let hi = min(offset_at(e + 1u), p.rows);
-  let ms = clamped16(row0, 0u, p.m_dim - 1u, 1u);
-  let ns = clamped16(col0, 0u, p.n_dim - 1u, 1u);
+  let m4 = p.m_dim / 4u;
+  let n4 = p.n_dim / 4u;
+  let ms = col_groups(row0, m4);
+  let ns = col_groups(col0, n4);
   var acc: Tile;
   for (var r = lo; r < hi; r += 2u) {
     let r1 = min(r + 1u, hi - 1u);
-    mma(&acc, load_x(r * p.m_dim, ms), load_grads(r * p.n_dim, ns));
-    mma(&acc, scaled(load_x(r1 * p.m_dim, ms), f32(r + 1u < hi)), load_grads(r1 * p.n_dim, ns));
+    mma(&acc, load_x(r * m4, ms), load_grads(r * n4, ns));
+    mma(&acc, scaled(load_x(r1 * m4, ms), f32(r + 1u < hi)), load_grads(r1 * n4, ns));
   }
-  store_tile(&acc, e * p.m_dim * p.n_dim, row0, col0);
+  store_tile(acc, e * p.m_dim * p.n_dim, row0, col0);
 }

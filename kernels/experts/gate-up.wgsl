@@ -1,7 +1,8 @@
 // Forward, first half, every expert in one launch: for the rows r of expert e,
 //   g[r, :] = x[r, :] · Wgate_e,   u[r, :] = x[r, :] · Wup_e,   a = silu(g) ⊙ u
-// x_RH [R, H] (xp, grouped by expert), Wgate_EHF and Wup_EHF [E, H, F];
-// g_RF and u_RF are saved for backward, a_RF feeds the down projection.
+// x_RH [R, H] (xp, grouped by expert), Wgate_EHF and Wup_EHF [E, H, F], H
+// and F multiples of 4 (the launcher pads); g_RF and u_RF are saved for
+// backward, a_RF feeds the down projection.
 //
 // An invocation computes TM rows x TN/2 columns of both g and u (the same
 // columns, so a is formed in registers): tile blocks 4i+0, 4i+1 hold gate
@@ -20,12 +21,12 @@ struct Params {
   col_tiles: u32, // column tiles of BN
 }
 
-@group(0) @binding(0) var<storage, read_write> g_out: array<f32>;
-@group(0) @binding(1) var<storage, read_write> u_out: array<f32>;
-@group(0) @binding(2) var<storage, read_write> a_out: array<f32>;
-@group(0) @binding(3) var<storage, read> x: array<f32>;
-@group(0) @binding(4) var<storage, read> w_gate: array<f32>;
-@group(0) @binding(5) var<storage, read> w_up: array<f32>;
+@group(0) @binding(0) var<storage, read_write> g_out: array<vec4f>;
+@group(0) @binding(1) var<storage, read_write> u_out: array<vec4f>;
+@group(0) @binding(2) var<storage, read_write> a_out: array<vec4f>;
+@group(0) @binding(3) var<storage, read> x: array<vec4f>;
+@group(0) @binding(4) var<storage, read> w_gate: array<vec4f>;
+@group(0) @binding(5) var<storage, read> w_up: array<vec4f>;
 @group(0) @binding(6) var<storage, read> offsets: array<u32>;
 @group(0) @binding(7) var<uniform> p: Params;
 
@@ -35,39 +36,27 @@ fn offset_at(e: u32) -> u32 {
   return offsets[e];
 }
 
-fn x4(r: vec4u, k: u32) -> vec4f {
-  return vec4f(x[r.x + k], x[r.y + k], x[r.z + k], x[r.w + k]);
+// Rows `rows` (vec4 index of each row's start) at reduction steps 4·k4 .. 4·k4+3.
+fn load_x(rows: Addr, k4: u32) -> Strip {
+  return Strip(x[rows[0].x + k4], x[rows[0].y + k4], x[rows[0].z + k4], x[rows[0].w + k4],
+               x[rows[1].x + k4], x[rows[1].y + k4], x[rows[1].z + k4], x[rows[1].w + k4],
+               x[rows[2].x + k4], x[rows[2].y + k4], x[rows[2].z + k4], x[rows[2].w + k4],
+               x[rows[3].x + k4], x[rows[3].y + k4], x[rows[3].z + k4], x[rows[3].w + k4]);
 }
 
-fn load_x(rows: Addr, k: u32) -> Quad {
-  return Quad(x4(rows[0], k), x4(rows[1], k), x4(rows[2], k), x4(rows[3], k));
-}
-
-fn gate4(base: u32, c: vec4u) -> vec4f {
-  return vec4f(w_gate[base + c.x], w_gate[base + c.y], w_gate[base + c.z], w_gate[base + c.w]);
-}
-
-fn up4(base: u32, c: vec4u) -> vec4f {
-  return vec4f(w_up[base + c.x], w_up[base + c.y], w_up[base + c.z], w_up[base + c.w]);
-}
-
-fn load_w(base: u32, cols: Addr) -> Quad {
-  return Quad(gate4(base, cols[0]), gate4(base, cols[1]), up4(base, cols[0]), up4(base, cols[1]));
-}
-
-fn put1(o: u32, g: f32, u: f32, a: f32) {
-  g_out[o] = g;
-  u_out[o] = u;
-  a_out[o] = a;
+// Row k of Wgate_e and Wup_e, the invocation's 8 columns: `base` = vec4 index
+// of the row, cols.xy its two column groups.
+fn load_w(base: u32, cols: vec4u) -> Quad {
+  return Quad(w_gate[base + cols.x], w_gate[base + cols.y], w_up[base + cols.x], w_up[base + cols.y]);
 }
 
 fn put4(row: u32, col: u32, g: vec4f, u: vec4f) {
-  let a = g * sigmoid4(g) * u;
-  let o = row * p.n_dim + col;
-  if (col < p.n_dim) { put1(o, g.x, u.x, a.x); }
-  if (col + 1u < p.n_dim) { put1(o + 1u, g.y, u.y, a.y); }
-  if (col + 2u < p.n_dim) { put1(o + 2u, g.z, u.z, a.z); }
-  if (col + 3u < p.n_dim) { put1(o + 3u, g.w, u.w, a.w); }
+  if (col < p.n_dim) {
+    let o = (row * p.n_dim + col) / 4u;
+    g_out[o] = g;
+    u_out[o] = u;
+    a_out[o] = g * sigmoid4(g) * u;
+  }
 }
 
 fn put_block(g: mat4x4f, u: mat4x4f, row: u32, col: u32, hi: u32) {
@@ -77,28 +66,33 @@ fn put_block(g: mat4x4f, u: mat4x4f, row: u32, col: u32, hi: u32) {
   if (row + 3u < hi) { put4(row + 3u, col, g[3], u[3]); }
 }
 
-fn store_tile(acc: ptr<function, Tile>, row: u32, col: u32, hi: u32) {
-  put_block((*acc)[0], (*acc)[2], row, col, hi);
-  put_block((*acc)[1], (*acc)[3], row, col + 4u, hi);
-  put_block((*acc)[4], (*acc)[6], row + 4u, col, hi);
-  put_block((*acc)[5], (*acc)[7], row + 4u, col + 4u, hi);
-  put_block((*acc)[8], (*acc)[10], row + 8u, col, hi);
-  put_block((*acc)[9], (*acc)[11], row + 8u, col + 4u, hi);
-  put_block((*acc)[12], (*acc)[14], row + 12u, col, hi);
-  put_block((*acc)[13], (*acc)[15], row + 12u, col + 4u, hi);
+// One loop over the 8 (gate, up) block pairs rather than 8 copies: the
+// epilogue runs once per tile, and indexing a copy of the tile (only here)
+// keeps the shader a fraction of the size to compile.
+fn store_tile(acc: Tile, row: u32, col: u32, hi: u32) {
+  var blocks = acc;
+  for (var b = 0u; b < 8u; b++) {
+    let i = (b / 2u) * 4u;
+    let j = b % 2u;
+    put_block(blocks[i + j], blocks[i + j + 2u], row + i, col + j * 4u, hi);
+  }
 }
 
 fn expert_rows(e: u32, row0: u32, col0: u32, hi: u32) {
-  let rows = clamped16(row0, row0, hi - 1u, p.k_dim);
-  let cols = clamped16(col0, 0u, p.n_dim - 1u, 1u);
-  let w0 = e * p.k_dim * p.n_dim;
+  let k4s = p.k_dim / 4u;
+  let n4 = p.n_dim / 4u;
+  let rows = clamped16(row0, row0, hi - 1u, k4s);
+  let cols = col_groups(col0, n4);
   var acc: Tile;
-  for (var k = 0u; k < p.k_dim; k += 2u) {
-    let k1 = min(k + 1u, p.k_dim - 1u);
-    mma(&acc, load_x(rows, k), load_w(w0 + k * p.n_dim, cols));
-    mma(&acc, scaled(load_x(rows, k1), f32(k + 1u < p.k_dim)), load_w(w0 + k1 * p.n_dim, cols));
+  for (var k4 = 0u; k4 < k4s; k4++) {
+    let x4 = load_x(rows, k4);
+    let w = (e * p.k_dim + 4u * k4) * n4;
+    mma(&acc, step_of(x4, 0u), load_w(w, cols));
+    mma(&acc, step_of(x4, 1u), load_w(w + n4, cols));
+    mma(&acc, step_of(x4, 2u), load_w(w + 2u * n4, cols));
+    mma(&acc, step_of(x4, 3u), load_w(w + 3u * n4, cols));
   }
-  store_tile(&acc, row0, col0, hi);
+  store_tile(acc, row0, col0, hi);
 }
 
 @compute @workgroup_size(WG_COLS, WG_ROWS, 1)

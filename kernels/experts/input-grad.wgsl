@@ -1,8 +1,8 @@
 // Gradient of the expert input rows, every expert in one launch:
 //   dxp[r, :] = dg[r, :] · Wgate_eᵀ + du[r, :] · Wup_eᵀ   for the rows r of expert e
 // dg_RF and du_RF [R, F] from down-backward, Wgate_EHF and Wup_EHF [E, H, F]
-// (read transposed), dxp_RH [R, H]. Both products accumulate into one tile:
-// a reduction of length 2F. Row tiles and unused rows as in
+// (read transposed), dxp_RH [R, H]; H and F multiples of 4 (the launcher
+// pads). Both products accumulate into one tile: a reduction of length 2F. Row tiles and unused rows as in
 // down.wgsl.
 override WG_ROWS: u32;
 override WG_COLS: u32;
@@ -16,11 +16,11 @@ struct Params {
   col_tiles: u32, // column tiles of BN
 }
 
-@group(0) @binding(0) var<storage, read_write> dxp: array<f32>;
-@group(0) @binding(1) var<storage, read> dg: array<f32>;
-@group(0) @binding(2) var<storage, read> du: array<f32>;
-@group(0) @binding(3) var<storage, read> w_gate: array<f32>;
-@group(0) @binding(4) var<storage, read> w_up: array<f32>;
+@group(0) @binding(0) var<storage, read_write> dxp: array<vec4f>;
+@group(0) @binding(1) var<storage, read> dg: array<vec4f>;
+@group(0) @binding(2) var<storage, read> du: array<vec4f>;
+@group(0) @binding(3) var<storage, read> w_gate: array<vec4f>;
+@group(0) @binding(4) var<storage, read> w_up: array<vec4f>;
 @group(0) @binding(5) var<storage, read> offsets: array<u32>;
 @group(0) @binding(6) var<uniform> p: Params;
 
@@ -28,45 +28,39 @@ fn offset_at(e: u32) -> u32 {
   return offsets[e];
 }
 
-fn dg4(r: vec4u, k: u32) -> vec4f {
-  return vec4f(dg[r.x + k], dg[r.y + k], dg[r.z + k], dg[r.w + k]);
+// Strips at reduction steps 4·k4 .. 4·k4+3 of the invocation's 16 rows of
+// dg or du, or of its 16 columns h of the transposed W[e, h, :] (the index
+// vectors hold the vec4 index of each row's start).
+fn load_dg(r: Addr, k4: u32) -> Strip {
+  return Strip(dg[r[0].x + k4], dg[r[0].y + k4], dg[r[0].z + k4], dg[r[0].w + k4],
+               dg[r[1].x + k4], dg[r[1].y + k4], dg[r[1].z + k4], dg[r[1].w + k4],
+               dg[r[2].x + k4], dg[r[2].y + k4], dg[r[2].z + k4], dg[r[2].w + k4],
+               dg[r[3].x + k4], dg[r[3].y + k4], dg[r[3].z + k4], dg[r[3].w + k4]);
 }
 
-fn du4(r: vec4u, k: u32) -> vec4f {
-  return vec4f(du[r.x + k], du[r.y + k], du[r.z + k], du[r.w + k]);
+fn load_du(r: Addr, k4: u32) -> Strip {
+  return Strip(du[r[0].x + k4], du[r[0].y + k4], du[r[0].z + k4], du[r[0].w + k4],
+               du[r[1].x + k4], du[r[1].y + k4], du[r[1].z + k4], du[r[1].w + k4],
+               du[r[2].x + k4], du[r[2].y + k4], du[r[2].z + k4], du[r[2].w + k4],
+               du[r[3].x + k4], du[r[3].y + k4], du[r[3].z + k4], du[r[3].w + k4]);
 }
 
-fn load_dg(rows: Addr, k: u32) -> Quad {
-  return Quad(dg4(rows[0], k), dg4(rows[1], k), dg4(rows[2], k), dg4(rows[3], k));
+fn load_gate(r: Addr, k4: u32) -> Strip {
+  return Strip(w_gate[r[0].x + k4], w_gate[r[0].y + k4], w_gate[r[0].z + k4], w_gate[r[0].w + k4],
+               w_gate[r[1].x + k4], w_gate[r[1].y + k4], w_gate[r[1].z + k4], w_gate[r[1].w + k4],
+               w_gate[r[2].x + k4], w_gate[r[2].y + k4], w_gate[r[2].z + k4], w_gate[r[2].w + k4],
+               w_gate[r[3].x + k4], w_gate[r[3].y + k4], w_gate[r[3].z + k4], w_gate[r[3].w + k4]);
 }
 
-fn load_du(rows: Addr, k: u32) -> Quad {
-  return Quad(du4(rows[0], k), du4(rows[1], k), du4(rows[2], k), du4(rows[3], k));
-}
-
-// `cols` holds h·F, so base + cols reads W[e, h, k]: the transposed operand.
-fn gate4(base: u32, c: vec4u) -> vec4f {
-  return vec4f(w_gate[base + c.x], w_gate[base + c.y], w_gate[base + c.z], w_gate[base + c.w]);
-}
-
-fn up4(base: u32, c: vec4u) -> vec4f {
-  return vec4f(w_up[base + c.x], w_up[base + c.y], w_up[base + c.z], w_up[base + c.w]);
-}
-
-fn load_gate(base: u32, cols: Addr) -> Quad {
-  return Quad(gate4(base, cols[0]), gate4(base, cols[1]), gate4(base, cols[2]), gate4(base, cols[3]));
-}
-
-fn load_up(base: u32, cols: Addr) -> Quad {
-  return Quad(up4(base, cols[0]), up4(base, cols[1]), up4(base, cols[2]), up4(base, cols[3]));
+fn load_up(r: Addr, k4: u32) -> Strip {
+  return Strip(w_up[r[0].x + k4], w_up[r[0].y + k4], w_up[r[0].z + k4], w_up[r[0].w + k4],
+               w_up[r[1].x + k4], w_up[r[1].y + k4], w_up[r[1].z + k4], w_up[r[1].w + k4],
+               w_up[r[2].x + k4], w_up[r[2].y + k4], w_up[r[2].z + k4], w_up[r[2].w + k4],
+               w_up[r[3].x + k4], w_up[r[3].y + k4], w_up[r[3].z + k4], w_up[r[3].w + k4]);
 }
 
 fn put4(row: u32, col: u32, v: vec4f) {
-  let o = row * p.n_dim + col;
-  if (col < p.n_dim) { dxp[o] = v.x; }
-  if (col + 1u < p.n_dim) { dxp[o + 1u] = v.y; }
-  if (col + 2u < p.n_dim) { dxp[o + 2u] = v.z; }
-  if (col + 3u < p.n_dim) { dxp[o + 3u] = v.w; }
+  if (col < p.n_dim) { dxp[(row * p.n_dim + col) / 4u] = v; }
 }
 
 fn put_block(m: mat4x4f, row: u32, col: u32, hi: u32) {
@@ -76,35 +70,36 @@ fn put_block(m: mat4x4f, row: u32, col: u32, hi: u32) {
   if (row + 3u < hi) { put4(row + 3u, col, m[3]); }
 }
 
-fn store_tile(acc: ptr<function, Tile>, row: u32, col: u32, hi: u32) {
-  put_block((*acc)[0], row, col, hi);
-  put_block((*acc)[1], row, col + 4u, hi);
-  put_block((*acc)[2], row, col + 8u, hi);
-  put_block((*acc)[3], row, col + 12u, hi);
-  put_block((*acc)[4], row + 4u, col, hi);
-  put_block((*acc)[5], row + 4u, col + 4u, hi);
-  put_block((*acc)[6], row + 4u, col + 8u, hi);
-  put_block((*acc)[7], row + 4u, col + 12u, hi);
-  put_block((*acc)[8], row + 8u, col, hi);
-  put_block((*acc)[9], row + 8u, col + 4u, hi);
-  put_block((*acc)[10], row + 8u, col + 8u, hi);
-  put_block((*acc)[11], row + 8u, col + 12u, hi);
-  put_block((*acc)[12], row + 12u, col, hi);
-  put_block((*acc)[13], row + 12u, col + 4u, hi);
-  put_block((*acc)[14], row + 12u, col + 8u, hi);
-  put_block((*acc)[15], row + 12u, col + 12u, hi);
+// One loop over the 16 blocks rather than 16 copies: the epilogue runs once
+// per tile, and indexing a copy of the tile (only here) keeps the shader a
+// fraction of the size to compile.
+fn store_tile(acc: Tile, row: u32, col: u32, hi: u32) {
+  var blocks = acc;
+  for (var b = 0u; b < 16u; b++) {
+    put_block(blocks[b], row + (b / 4u) * 4u, col + (b % 4u) * 4u, hi);
+  }
 }
 
 fn expert_rows(e: u32, row0: u32, col0: u32, hi: u32) {
-  let rows = clamped16(row0, row0, hi - 1u, p.k_dim);
-  let cols = clamped16(col0, 0u, p.n_dim - 1u, p.k_dim);
-  let w0 = e * p.n_dim * p.k_dim;
+  let k4s = p.k_dim / 4u;
+  let rows = clamped16(row0, row0, hi - 1u, k4s);
+  let cols = clamped16(e * p.n_dim + col0, e * p.n_dim, e * p.n_dim + p.n_dim - 1u, k4s);
   var acc: Tile;
-  for (var k = 0u; k < p.k_dim; k++) {
-    mma(&acc, load_dg(rows, k), load_gate(w0 + k, cols));
-    mma(&acc, load_du(rows, k), load_up(w0 + k, cols));
+  for (var k4 = 0u; k4 < k4s; k4++) {
+    let g4 = load_dg(rows, k4);
+    let wg4 = load_gate(cols, k4);
+    mma(&acc, step_of(g4, 0u), step_of(wg4, 0u));
+    mma(&acc, step_of(g4, 1u), step_of(wg4, 1u));
+    mma(&acc, step_of(g4, 2u), step_of(wg4, 2u));
+    mma(&acc, step_of(g4, 3u), step_of(wg4, 3u));
+    let u4 = load_du(rows, k4);
+    let wu4 = load_up(cols, k4);
+    mma(&acc, step_of(u4, 0u), step_of(wu4, 0u));
+    mma(&acc, step_of(u4, 1u), step_of(wu4, 1u));
+    mma(&acc, step_of(u4, 2u), step_of(wu4, 2u));
+    mma(&acc, step_of(u4, 3u), step_of(wu4, 3u));
   }
-  store_tile(&acc, row0, col0, hi);
+  store_tile(acc, row0, col0, hi);
 }
 
 @compute @workgroup_size(WG_COLS, WG_ROWS, 1)

@@ -1,7 +1,8 @@
 // Shared by every expert kernel (the launcher prepends it, after the
-// constants header): the register tile, clamped load addresses, SiLU and the
-// row tiles of the row-tiled kernels. Pure functions only; each kernel declares its own
-// bindings and defines `offset_at(e)` (offsets[e] from its own binding).
+// constants header): the register tile, clamped load addresses, SiLU, the
+// work-item numbering and the row tiles of the row-tiled kernels. Pure
+// functions only; each kernel declares its own bindings and defines
+// `offset_at(e)` (offsets[e] from its own binding).
 //
 // Register tile. An invocation owns TM x TN = 16 x 16 outputs, held as 4 x 4
 // blocks of mat4x4f: block [4 * i + j] holds rows 4i .. 4i+3 and columns
@@ -10,12 +11,17 @@
 // nor keeps a dynamically indexed array in registers: one runtime index turns
 // each access into a per-lane gather or scatter, about ten times slower.
 // What makes the kernels fast there is the ratio of arithmetic to loads (a
-// load costs ~13 multiply-adds), hence the large tile.
+// load costs ~13 multiply-adds), hence the large tile, and loads of four
+// floats at once: every operand is bound as array<vec4f> (the launcher pads
+// H and F to multiples of 4), a vec4 load costing ~3 scalar ones.
 const_assert TM == 16u && TN == 16u;
 
 alias Tile = array<mat4x4f, 16>;
 // The 16 values of one operand at one step of the reduction, 4 at a time.
 alias Quad = array<vec4f, 4>;
+// 16 rows (or columns) of an operand at 4 consecutive steps of the
+// reduction: [i] holds row i's values at steps 0..3.
+alias Strip = array<vec4f, 16>;
 // 16 load addresses, 4 at a time.
 alias Addr = array<vec4u, 4>;
 
@@ -43,11 +49,23 @@ fn mma(acc: ptr<function, Tile>, a: Quad, b: Quad) {
   (*acc)[15] += outer4(a[3], b[3]);
 }
 
-// The reductions step by two (half the loop overhead); the second step of an
-// odd-length reduction re-reads the last valid index and is multiplied by 0
-// (`live`), which is exact because the values read are finite inputs.
+// Step u (a constant after inlining) of a strip.
+fn step_of(s: Strip, u: u32) -> Quad {
+  return Quad(vec4f(s[0][u], s[1][u], s[2][u], s[3][u]), vec4f(s[4][u], s[5][u], s[6][u], s[7][u]),
+              vec4f(s[8][u], s[9][u], s[10][u], s[11][u]), vec4f(s[12][u], s[13][u], s[14][u], s[15][u]));
+}
+
+// The weight-gradient reductions (over rows) step by two (half the loop
+// overhead); the second step of an odd count re-reads the last row and is
+// multiplied by 0, which is exact because the values read are finite inputs.
 fn scaled(q: Quad, s: f32) -> Quad {
   return Quad(q[0] * s, q[1] * s, q[2] * s, q[3] * s);
+}
+
+// vec4 indices of the column groups col0 .. col0+15 of a row of n4 vec4s,
+// clamped to the row (results of clamped columns are not stored).
+fn col_groups(col0: u32, n4: u32) -> vec4u {
+  return min(vec4u(col0 / 4u) + vec4u(0u, 1u, 2u, 3u), vec4u(n4 - 1u));
 }
 
 // Addresses (start + i, i = 0..15) clamped to [lo, hi] and times `stride`.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Gpu } from '../../engine/gpu/index.ts';
 import { expertsBackward, expertsForward, releaseExpertsSaved } from '../../kernels/experts/experts.ts';
+import { resizeMatrices } from '../../kernels/experts/pad.ts';
 import { expertsBackwardRef, expertsForwardRef, type ExpertsProblem } from '../../kernels/experts/reference.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import { expectClose } from '../helpers/numerics.ts';
@@ -81,11 +82,14 @@ async function runOnGpu(gpu: Gpu, c: Case, p: HostProblem): Promise<Run> {
   const { y_RH, saved } = expertsForward(gpu, xp, offsets, w, { label: 'test.experts' });
   const dy = gpu.upload(p.dy, [c.R, H], 'dy_RH');
   const grads = expertsBackward(gpu, saved, dy);
+  // g and u are saved with F rounded up to a multiple of 4 (kernels read 4 floats at a time).
+  const savedCols = saved.g_RF.shape[1];
+  const usedCols = (a: Float32Array) => Float32Array.from({ length: used * F }, (_, i) => a[Math.floor(i / F) * savedCols + (i % F)]);
   const run: Run = {
     used,
     y: (await gpu.readF32(y_RH)).slice(0, used * H),
-    g: (await gpu.readF32(saved.g_RF)).slice(0, used * F),
-    u: (await gpu.readF32(saved.u_RF)).slice(0, used * F),
+    g: usedCols(await gpu.readF32(saved.g_RF)),
+    u: usedCols(await gpu.readF32(saved.u_RF)),
     dx: (await gpu.readF32(grads.dxp_RH)).slice(0, used * H),
     dWGate: await gpu.readF32(grads.dWGate_EHF),
     dWUp: await gpu.readF32(grads.dWUp_EHF),
@@ -155,6 +159,17 @@ describe('experts (grouped SwiGLU FFN)', () => {
     for (const k of ['dx', 'dWGate', 'dWUp', 'dWDown'] as const) {
       expect(new Uint32Array(b[k].buffer).every((v, i) => v === new Uint32Array(a[k].buffer)[i]), k).toBe(true);
     }
+  });
+
+  it('resizeMatrices zero-pads and crops batches of matrices', async () => {
+    const gpu = await testGpu();
+    const src = gpu.upload(Float32Array.from({ length: 2 * 2 * 3 }, (_, i) => i + 1), [2, 2, 3], 'src');
+    const padded = resizeMatrices(gpu, src, 3, 4, 'padded');
+    expect(padded.shape).toEqual([2, 3, 4]);
+    expect([...(await gpu.readF32(padded))]).toEqual([1, 2, 3, 0, 4, 5, 6, 0, 0, 0, 0, 0, 7, 8, 9, 0, 10, 11, 12, 0, 0, 0, 0, 0]);
+    const cropped = resizeMatrices(gpu, padded, 1, 2, 'cropped');
+    expect([...(await gpu.readF32(cropped))]).toEqual([1, 2, 7, 8]);
+    gpu.release(src, padded, cropped);
   });
 
   it('rejects inconsistent shapes with the names and a hint', async () => {
