@@ -8,7 +8,7 @@
  */
 import type { Gpu, Tensor } from '../gpu/index.ts';
 import { combine, combineBackward } from '../../kernels/combine/combine.ts';
-import { expertsBackward, expertsForward, releaseExpertsSaved, type ExpertsSaved } from '../../kernels/grouped-ffn/grouped-ffn.ts';
+import { expertsBackward, expertsForward, releaseExpertsSaved, type ExpertsSaved } from '../../kernels/experts/experts.ts';
 import { matmulInto } from '../../kernels/matmul/matmul.ts';
 import { permuteRows, unpermuteGrad } from '../../kernels/permute/permute.ts';
 import { routeSlots, type RoutedSlots } from '../../kernels/permute/route.ts';
