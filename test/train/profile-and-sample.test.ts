@@ -24,7 +24,7 @@ describe('profiling and sampling', () => {
       const trainer = new Trainer(gpu, config, loadCorpusFromDisk('brown', config.model.sequence_length));
       const { record } = await trainer.trainStep();
       const k = record.kernel_ms!;
-      for (const name of ['router_route', 'experts_rows', 'experts_wgrad', 'combine', 'adamw_step']) {
+      for (const name of ['router_route', 'experts_gate_up', 'experts_down_wgrad', 'combine', 'adamw_step']) {
         expect(k[name], name).toBeGreaterThanOrEqual(0);
       }
     } finally {
