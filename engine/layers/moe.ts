@@ -107,6 +107,7 @@ export function releaseMoeForward(gpu: Gpu, f: MoeForward): void {
   const s = f.slots;
   gpu.release(s.offsets_E1, s.slotRow_R, s.rowSlot_R, s.counts_E);
   releaseExpertsSaved(gpu, f.experts);
+  gpu.release(f.experts.xp_RH); // the permuted rows this layer made (the experts kernels do not own them)
   gpu.release(f.y_RH);
 }
 
