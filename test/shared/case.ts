@@ -1,8 +1,8 @@
 /**
  * A runtime-neutral kernel test case: a plain async function of a `Gpu` that
  * throws (with the numerics report) when the kernel disagrees with its
- * float64 reference. The same cases run under Deno (wgpu) and in headless
- * Chromium (Dawn + SwiftShader); vitest covers Node. So: no vitest, no
+ * float64 reference. The same cases run under Deno (wgpu), in headless
+ * Chromium (Dawn + SwiftShader) and under Node (node.test.ts). So: no vitest, no
  * `node:*`, no Deno or DOM APIs in case files, only kernels, references and
  * the runtime-neutral helpers (test/helpers/numerics.ts, rng.ts).
  */
