@@ -1,6 +1,6 @@
 /**
  * matmul in every transpose combination against the float64 reference, on
- * shapes that are not multiples of the 32x32 output tile, plus the batched
+ * shapes that are not multiples of the 32 x 64 workgroup tile, plus the batched
  * accumulate path and K = 0. Smaller than test/kernels/matmul.test.ts: these
  * exist to catch runtime differences (wgpu vs Dawn validation, WGSL
  * compilers), not to re-test the kernel's arithmetic exhaustively.
@@ -28,7 +28,7 @@ async function product(gpu: Gpu, M: number, K: number, N: number, transA: boolea
 const SHAPES: ReadonlyArray<readonly [number, number, number]> = [
   [37, 53, 29], // every dimension ragged against the tiles
   [5, 1, 7], // K = 1
-  [1, 70, 3], // one output row, K spans several BK steps
+  [1, 70, 3], // one output row: 7 of the 8 block rows read clamped, never stored; K % 4 != 0: the scalar body's k loop
 ];
 
 const products: SharedCase[] = [];
