@@ -17,6 +17,9 @@ import {
   type TelemetryRecord,
 } from '../engine/telemetry/index.ts';
 import { openTelemetryFile } from '../engine/telemetry/node-file.ts';
+import { loadConfigFile } from '../engine/config/node.ts';
+import { countParams, modelParamSpecs } from '../engine/model/params.ts';
+import { modelDims } from '../engine/train/trainer.ts';
 
 function stepRecord(step: number, loss: number): StepRecord {
   return {
@@ -102,6 +105,35 @@ describe('FLOPs and MFU', () => {
     const c = defaultConfig();
     expect(paramCounts(c.model)).toEqual({ activePerToken: 115200, total: 230080 });
     expect(flopsPerToken(c)).toBe(6 * 115200);
+  });
+
+  // paramCounts is closed-form from the config; countParams sums the parameter
+  // specs the model is built from. They must agree, or MFU counts a model
+  // that is not the one trained. Hand count for H 4, L 2, E 3, K 2, F 8, V 256:
+  //   specs: embed 256*4 = 1024; per layer norm 4 + router 4*3 = 12 + gate, up,
+  //   down 3 * (3*4*8 = 96) = 288 -> 304, x2 = 608; final norm 4; LM head 4*256
+  //   = 1024; total 2660.
+  //   formula: V H 1024 + L (router 12 + E * 3 H F 288) = 600 + norms (L + 1) H
+  //   = 12 + H V 1024 = 2660.
+  //   active: router 24 + experts 576 * K/E = 384 + LM head 1024 = 1432.
+  it('paramCounts agrees with the parameter specs (countParams) on the total', () => {
+    const small = configFromObject({ model: { hidden_dim: 4, num_layers: 2, num_experts: 3, top_k: 2, ffn_dim: 8 } });
+    const shipped = ['smoke', 'default', 'large_scale'].map((name) => loadConfigFile(`configs/${name}.yaml`, {}));
+    for (const c of [small, ...shipped, configFromObject({ model: { hidden_dim: 3, num_layers: 5, num_experts: 1, top_k: 1, ffn_dim: 7 } })]) {
+      const m = c.model;
+      const shape = `H ${m.hidden_dim} L ${m.num_layers} E ${m.num_experts} K ${m.top_k} F ${m.ffn_dim} attention ${m.attention}`;
+      const specs = modelParamSpecs(modelDims(c));
+      const parts = countParams(specs);
+      const lmHead = specs.find((s) => s.name === 'lm_head')?.shape.reduce((a, b) => a * b, 1);
+      const counts = paramCounts(m);
+      expect(counts.total, shape).toBe(parts.total);
+      // The matmul parameters a token passes through: routers, K of E experts, LM head.
+      expect(counts.activePerToken, shape).toBe(parts.router + (parts.experts * m.top_k) / m.num_experts + (lmHead ?? NaN));
+    }
+    expect(countParams(modelParamSpecs(modelDims(small))).total).toBe(2660);
+    expect(paramCounts(small.model)).toEqual({ total: 2660, activePerToken: 1432 });
+    // The specs have no attention yet; when the config accepts it, add its parameters and extend this test.
+    expect(() => configFromObject({ model: { attention: 'causal' } })).toThrow(/attention/);
   });
 
   it('attention adds its projections and 12 L H S score FLOPs', () => {
