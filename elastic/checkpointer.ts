@@ -31,6 +31,10 @@ export interface CheckpointerOptions {
   /** Warnings (failed saves, failed deletions); default: ignored. */
   readonly warn?: (message: string) => void;
   readonly now?: () => Date;
+  /** Called after each local commit, before retention runs (the remote mirror schedules its copy here). */
+  readonly onCommit?: (step: number) => void;
+  /** Committed steps retention must keep for now besides the newest `retention` (steps being mirrored). */
+  readonly pinned?: () => readonly number[];
 }
 
 export class Checkpointer {
@@ -66,6 +70,7 @@ export class Checkpointer {
         await this.write(snap);
         this.lastCommitMs = performance.now() - queuedAt;
         this.lastCommittedStep = snap.step;
+        this.o.onCommit?.(snap.step);
         await this.prune();
       } catch (e) {
         this.failure ??= new Error(`checkpoint save of ${stepDir(snap.step)} to ${this.o.store.where} failed: ${(e as Error).message}`);
@@ -77,10 +82,22 @@ export class Checkpointer {
     });
   }
 
-  /** Waits until every queued save is committed (exit, SIGTERM, SIGINT); throws if one failed. */
+  /** Waits until every queued save is committed and retention has run (exit, SIGTERM, SIGINT); throws if one failed. */
   async flush(): Promise<void> {
-    while (this.inFlight.length > 0) await this.chain;
+    for (let seen = null as Promise<void> | null; seen !== this.chain || this.inFlight.length > 0; ) {
+      seen = this.chain;
+      await seen;
+    }
     this.throwFailure();
+  }
+
+  /**
+   * Runs retention again after the saves queued so far, e.g. once the remote
+   * mirror has released a step it pinned. Failures only warn, as in a save.
+   */
+  retainNow(): Promise<void> {
+    this.chain = this.chain.then(() => this.prune()).catch((e: unknown) => this.o.warn?.(`checkpoint retention in ${this.o.store.where} failed: ${(e as Error).message}`));
+    return this.chain;
   }
 
   private throwFailure(): void {
@@ -128,8 +145,9 @@ export class Checkpointer {
     const kept = steps.filter((s) => s.committed).map((s) => s.step).sort((a, b) => b - a).slice(0, this.o.retention);
     if (kept.length === 0) return;
     const oldestKept = kept[kept.length - 1];
+    const pinned = this.o.pinned?.() ?? [];
     for (const s of steps) {
-      if (kept.includes(s.step) || this.inFlight.includes(s.step)) continue;
+      if (kept.includes(s.step) || this.inFlight.includes(s.step) || pinned.includes(s.step)) continue;
       if (!s.committed && s.step > oldestKept) continue;
       try {
         await store.remove(manifestPath(s.step));

@@ -1,8 +1,10 @@
 /**
- * The local checkpoint tier wired for a Node training run: open the
- * store named by checkpoint.dir (cleaning temporaries a killed run left),
- * resume a Trainer from the newest verified step, and a Checkpointer that
- * hashes with node:crypto. Used by `moe train` and `moe ckpt`.
+ * The checkpoint tiers wired for a Node training run: open the local store
+ * named by checkpoint.dir (cleaning temporaries a killed run left) and the
+ * remote tier of checkpoint.remote_uri, resume a Trainer from the newest
+ * verified step (local first, else downloaded from the remote tier), and a
+ * Checkpointer that hashes with node:crypto and hands each local commit to
+ * the background remote mirror. Used by `moe train` and `moe ckpt`.
  */
 import { readFileSync } from 'node:fs';
 import { modelConfigHash, type MoeConfig } from '../engine/config/index.ts';
@@ -10,7 +12,11 @@ import type { Trainer } from '../engine/train/trainer.ts';
 import { Checkpointer } from './checkpointer.ts';
 import { LocalStore, localHost } from './local-store.ts';
 import { nodeSha256 } from './node-sha256.ts';
+import { RemoteMirror } from './remote-mirror.ts';
+import { openRemoteTier, RemoteTierError, type RemoteTier } from './remote-tier.ts';
 import { findResumePoint, type ResumePoint } from './resume.ts';
+import type { Environment } from './s3-config.ts';
+import { restoreNewestFromRemote } from './s3-mirror.ts';
 import { captureTrainer, restoreTrainer } from './trainer-state.ts';
 
 /** The engine version recorded in manifests (package.json's version). */
@@ -38,8 +44,51 @@ export async function resumeFromStore(trainer: Trainer, store: LocalStore, warn:
   return point;
 }
 
-export function createCheckpointer(config: MoeConfig, store: LocalStore, warn: (m: string) => void): Checkpointer {
-  return new Checkpointer({
+/**
+ * The tier of checkpoint.remote_uri, checked by listing it once (so a wrong
+ * bucket, endpoint or key fails before training, not at the first save);
+ * null without a remote_uri. Throws RemoteTierError with a redacted message.
+ */
+export async function openRemote(config: MoeConfig, env: Environment, log: (line: string) => void): Promise<{ tier: RemoteTier; steps: number[] } | null> {
+  const uri = config.checkpoint.remote_uri;
+  if (uri === null) return null;
+  const tier = openRemoteTier(uri, config.checkpoint.dir, env, log);
+  try {
+    return { tier, steps: await tier.committedSteps() };
+  } catch (e) {
+    tier.close();
+    throw new RemoteTierError(`checkpoint.remote_uri ${uri}: cannot list it: ${tier.redact((e as Error).message)}`);
+  }
+}
+
+export interface ResumeResult {
+  readonly point: ResumePoint;
+  /** 'remote' when the step was first downloaded from the remote tier. */
+  readonly from: 'local' | 'remote';
+}
+
+/**
+ * Resume from the newest verified local step; when none verifies and there
+ * is a remote tier, the newest verified remote step is written into the
+ * local tier (shards, then manifest) and loaded from there.
+ */
+export async function resumeFromTiers(trainer: Trainer, store: LocalStore, remote: RemoteTier | null, warn: (m: string) => void): Promise<ResumeResult | null> {
+  const local = await resumeFromStore(trainer, store, warn);
+  if (local) return { point: local, from: 'local' };
+  if (!remote) return null;
+  const step = await restoreNewestFromRemote(remote.store, store.root, { sha256: nodeSha256, warn });
+  if (step === null) return null;
+  const point = await resumeFromStore(trainer, store, warn);
+  return point ? { point, from: 'remote' } : null;
+}
+
+export function createRemoteMirror(config: MoeConfig, tier: RemoteTier, warn: (m: string) => void): RemoteMirror {
+  return new RemoteMirror({ tier, localRoot: config.checkpoint.dir, retention: config.checkpoint.remote_retention, warn });
+}
+
+export function createCheckpointer(config: MoeConfig, store: LocalStore, warn: (m: string) => void, mirror?: RemoteMirror): Checkpointer {
+  const checkpointer = new Checkpointer({
+    ...(mirror ? { onCommit: (step: number) => mirror.committed(step), pinned: () => mirror.pinned() } : {}),
     store,
     retention: config.checkpoint.retention,
     depth: 2,
@@ -50,6 +99,9 @@ export function createCheckpointer(config: MoeConfig, store: LocalStore, warn: (
     sha256: nodeSha256,
     warn,
   });
+  // A step kept locally only because it was being copied can go once the copy is done.
+  mirror?.onCopied(() => checkpointer.retainNow());
+  return checkpointer;
 }
 
 /**
@@ -70,8 +122,15 @@ export interface CheckpointRecord {
   /** How long the last committed save took, queue to manifest; null before the first commit. */
   readonly last_commit_ms: number | null;
   readonly last_committed_step: number | null;
+  /** Present with checkpoint.remote_uri: newest step copied there, steps waiting or being copied, failed copies so far. */
+  readonly remote_last_step?: number | null;
+  readonly remote_queue_depth?: number;
+  readonly remote_failures?: number;
 }
 
-export function checkpointRecord(step: number, c: Checkpointer): CheckpointRecord {
-  return { type: 'checkpoint', step, queue_depth: c.queueDepth, last_commit_ms: c.lastCommitMs, last_committed_step: c.lastCommittedStep };
+export function checkpointRecord(step: number, c: Checkpointer, mirror?: RemoteMirror): CheckpointRecord {
+  const base = { type: 'checkpoint' as const, step, queue_depth: c.queueDepth, last_commit_ms: c.lastCommitMs, last_committed_step: c.lastCommittedStep };
+  return mirror ? { ...base, remote_last_step: mirror.lastMirroredStep, remote_queue_depth: mirror.queueDepth, remote_failures: mirror.failures } : base;
 }
+
+export { RemoteTierError };

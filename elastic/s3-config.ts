@@ -88,6 +88,9 @@ export function s3ConfigFromEnv(env: Environment = process.env): S3Config {
 
 /** An SDK client for `config`, tolerant of S3-compatible servers. */
 export function createS3Client(config: S3Config): S3Client {
+  // The pinned SDK runs on Node 20; its warning is about SDK releases after January 2027,
+  // which this project does not install. Printed at every run it would bury real warnings.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   return new S3Client({
     region: config.region,
     ...(config.endpoint !== undefined ? { endpoint: config.endpoint } : {}),

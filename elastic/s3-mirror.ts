@@ -9,6 +9,7 @@ import { MANIFEST_NAME, manifestPath, stepDir } from './format.ts';
 import { isTemporary, LocalStore } from './local-store.ts';
 import { listSteps, verifyStep } from './resume.ts';
 import type { LocalFile, S3Store } from './s3-store.ts';
+import type { CheckpointStore } from './store.ts';
 
 /**
  * Uploads step `step` from the local tier rooted at `localRoot` to `remote`:
@@ -38,7 +39,7 @@ export interface RestoreOptions {
  * `localRoot`, shards first and manifest last, from the verified bytes.
  * Returns the step, or null when no remote step verifies.
  */
-export async function restoreNewestFromRemote(remote: S3Store, localRoot: string, options: RestoreOptions = {}): Promise<number | null> {
+export async function restoreNewestFromRemote(remote: CheckpointStore, localRoot: string, options: RestoreOptions = {}): Promise<number | null> {
   const local = new LocalStore(localRoot);
   for (const step of await listSteps(remote)) {
     const check = await verifyStep(remote, step, options.sha256);

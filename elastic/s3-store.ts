@@ -211,6 +211,9 @@ export class S3Store implements CheckpointStore {
       throw new Error(`S3Store.mirrorStep: the manifest must be named ${MANIFEST_NAME}, got ${JSON.stringify(manifest.name)}`);
     }
     const uploaded: string[] = [];
+    // Mirroring a step again (a run that resumed from an older step) un-commits it first: while the
+    // shards are replaced, no manifest may describe the old ones.
+    await this.removeObject(dir + MANIFEST_NAME);
     for (const shard of shards) {
       if (shard.name === MANIFEST_NAME || shard.name.includes('/')) {
         throw new Error(`S3Store.mirrorStep: shard name ${JSON.stringify(shard.name)} must be a plain file name other than ${MANIFEST_NAME}`);

@@ -127,6 +127,7 @@ export const CONFIG_SCHEMA: ConfigSchema = {
       doc: 's3://bucket/prefix (or file:///path) mirror; credentials only from the environment',
       check: (v) => (v === null ? null : (uriCredentialProblem(v) ?? remoteUriProblem(v))),
     },
+    remote_retention: { type: 'int', min: 1, max: 1e6, default: 3, doc: 'committed steps kept in remote_uri (the newest is never deleted)' },
     async: { type: 'bool', default: true, doc: 'save in the background while training continues' },
   },
   elastic: {

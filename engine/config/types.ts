@@ -68,6 +68,8 @@ export interface CheckpointConfig {
   readonly retention: number;
   /** s3://bucket/prefix or file:///path mirror, or null for local only. Credentials come from the environment. */
   readonly remote_uri: string | null;
+  /** Committed steps kept in remote_uri (the newest is never deleted). */
+  readonly remote_retention: number;
   readonly async: boolean;
 }
 

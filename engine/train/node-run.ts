@@ -23,7 +23,9 @@ import { bitsPerByte, runRecord, type TelemetryRecord } from '../telemetry/index
 import { openTelemetryFile } from '../telemetry/node-file.ts';
 import { Trainer } from './trainer.ts';
 import { CheckpointMismatchError } from '../../elastic/resume.ts';
-import { checkpointRecord, createCheckpointer, openLocalStore, resumeFromStore, saveTrainer, type CheckpointRecord } from '../../elastic/node-checkpoints.ts';
+import {
+  checkpointRecord, createCheckpointer, createRemoteMirror, openLocalStore, openRemote, RemoteTierError, resumeFromTiers, saveTrainer, type CheckpointRecord,
+} from '../../elastic/node-checkpoints.ts';
 
 export interface RunOptions {
   readonly configPath: string;
@@ -70,12 +72,27 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
   }
   io.out(`corpus: ${corpus.source} — ${formatCount(corpus.train.length)} training bytes (${corpus.trainDocuments.length} documents), ` +
     `${formatCount(corpus.validation.length)} validation bytes (${corpus.validationDocuments.length} documents)`);
+  // Checkpoint tiers, opened before the GPU so that a wrong bucket or a missing key fails at once.
+  const warn = (m: string) => io.err(`warning: ${m}`);
+  const store = openLocalStore(config, warn);
+  let remote;
+  try {
+    remote = await openRemote(config, o.env, () => {});
+  } catch (e) {
+    if (e instanceof RemoteTierError) {
+      io.err(`moe train: ${e.message}`);
+      return failed;
+    }
+    throw e;
+  }
+  if (remote) io.out(`remote checkpoints: ${remote.tier.uri} (${remote.steps.length ? `newest committed step=${remote.steps[0]}` : 'empty'})`);
   let gpu;
   try {
     gpu = await acquireNodeGpu({ notice: (m) => io.err(m), profile: config.telemetry.profile });
   } catch (e) {
     if (e instanceof GpuUnavailableError) {
       io.err(`moe train: ${e.message}`);
+      remote?.tier.close();
       return failed;
     }
     throw e;
@@ -86,22 +103,24 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
   io.out(`parameters: ${formatCount(c.total)} total — embedding ${formatCount(c.embedding)}, router ${formatCount(c.router)}, ` +
     `experts ${formatCount(c.experts)}, other ${formatCount(c.other)}; ${trainer.accumulation} micro-batch(es) per step, ${formatCount(trainer.tokensPerStep)} tokens per step`);
 
-  // Checkpoints: resume from the newest verified step in checkpoint.dir, if any.
-  const warn = (m: string) => io.err(`warning: ${m}`);
-  const store = openLocalStore(config, warn);
+  // Resume from the newest verified step in checkpoint.dir, else in checkpoint.remote_uri.
   let resumedStep: number | null = null;
   try {
-    resumedStep = (await resumeFromStore(trainer, store, warn))?.snapshot.step ?? null;
+    const resumed = await resumeFromTiers(trainer, store, remote?.tier ?? null, warn);
+    resumedStep = resumed?.point.snapshot.step ?? null;
+    if (resumed?.from === 'local') io.out(`resumed from ${store.root}/step=${resumedStep}`);
+    if (resumed?.from === 'remote') io.out(`resumed from ${remote!.tier.uri.replace(/\/$/, '')}/step=${resumedStep} (no local step verified; downloaded into ${store.root})`);
   } catch (e) {
     if (e instanceof CheckpointMismatchError) {
       io.err(`moe train: ${e.message}`);
+      remote?.tier.close();
       gpu.destroy();
       return failed;
     }
     throw e;
   }
-  if (resumedStep !== null) io.out(`resumed from ${store.root}/step=${resumedStep}`);
-  const checkpointer = createCheckpointer(config, store, warn);
+  const mirror = remote ? createRemoteMirror(config, remote.tier, warn) : undefined;
+  const checkpointer = createCheckpointer(config, store, warn, mirror);
   let savedStep = resumedStep;
 
   const telemetry = openTelemetryFile<TelemetryRecord | CheckpointRecord>(config.telemetry.path);
@@ -134,16 +153,22 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
       if (config.checkpoint.every > 0 && done % config.checkpoint.every === 0) {
         await saveTrainer(checkpointer, trainer, !config.checkpoint.async);
         savedStep = done;
-        telemetry.write(checkpointRecord(done, checkpointer));
+        telemetry.write(checkpointRecord(done, checkpointer, mirror));
       }
       progress.update({ step: done, loss, tokensPerSecond: record.tokens_per_s, valBpb: lastBpb });
     }
     // The end of the run (max_steps, SIGINT or SIGTERM) always leaves a committed checkpoint.
     if (savedStep !== trainer.step) {
       await saveTrainer(checkpointer, trainer, false);
-      telemetry.write(checkpointRecord(trainer.step, checkpointer));
+      telemetry.write(checkpointRecord(trainer.step, checkpointer, mirror));
     }
     await checkpointer.flush();
+    if (mirror && remote) {
+      // The newest step should leave the machine before the run ends (a pod's disk may not outlive it).
+      if (await mirror.flush()) io.out(`remote checkpoints: step=${mirror.lastMirroredStep} copied to ${remote.tier.uri}`);
+      else io.err(`warning: the newest checkpoint is only on local disk (${store.root}): ${mirror.lastError}`);
+      telemetry.write(checkpointRecord(trainer.step, checkpointer, mirror));
+    }
     if (valLoss === null || (stop && trainer.step % t.eval_every !== 0)) {
       const ev = await trainer.evaluate();
       telemetry.write(ev);
@@ -152,6 +177,7 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    remote?.tier.close();
   }
   const weightsPath = weightsPathFor(config.telemetry.path);
   await saveWeights(trainer.model, weightsPath, { model_hash: modelConfigHash(config), step: String(trainer.step), format: 'moe-engine final weights' });

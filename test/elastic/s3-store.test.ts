@@ -166,8 +166,11 @@ describe('S3Store against s3rver', () => {
     const before = (await server.settle()).length;
     const uploaded = await s3.mirrorStep(7, shards, manifest);
     expect(uploaded).toEqual(['step=7/rank=0.safetensors', 'step=7/rank=1.safetensors', 'step=7/rank=2.safetensors', 'step=7/MANIFEST.json']);
-    // Server-side completion order: the manifest's PUT starts after all shard uploads completed.
-    const writes = (await server.settle()).slice(before).filter((r) => r.method !== 'GET');
+    // Server-side completion order: an existing manifest is deleted first, and the manifest's PUT
+    // starts after all shard uploads completed.
+    const all = (await server.settle()).slice(before);
+    expect(all.filter((r) => r.method !== 'GET')[0]).toMatchObject({ method: 'DELETE', path: `/${BUCKET}/runs/mirror/step=7/MANIFEST.json` });
+    const writes = all.filter((r) => r.method !== 'GET' && r.method !== 'DELETE');
     const manifestIndex = writes.findIndex((r) => r.path.endsWith('/MANIFEST.json'));
     expect(manifestIndex).toBe(writes.length - 1);
     const completedShards = writes.slice(0, manifestIndex).filter((r) => (r.method === 'PUT' && !('partNumber' in r.query)) || (r.method === 'POST' && 'uploadId' in r.query));
