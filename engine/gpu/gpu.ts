@@ -65,6 +65,9 @@ export class Gpu {
     });
   }
 
+  /** Largest staging buffer readMany allocates (also capped by the device's maxBufferSize). */
+  stagingChunkBytes = 64 * 1024 * 1024;
+
   get limits(): GPUSupportedLimits {
     return this.device.limits;
   }
@@ -150,39 +153,60 @@ export class Gpu {
   }
 
   /**
-   * Reads several tensors with one copy and one map: the once-per-step
-   * readback of losses, counts and norms, without a stall per tensor.
+   * Reads several tensors with one submit and one wait: the once-per-step
+   * readback of losses, counts and norms, and a checkpoint's capture of
+   * every parameter and moment. The bytes go through staging buffers of at
+   * most `stagingChunkBytes` each (a tensor may span several), so a model
+   * larger than the device's maxBufferSize can still be read back; each
+   * staging buffer is freed as soon as its bytes are on the host.
    */
   async readMany(tensors: readonly Tensor[]): Promise<HostArray[]> {
     const sizes = tensors.map((t) => numel(t.shape) * 4);
+    const outputs = sizes.map((n) => new ArrayBuffer(n));
     const total = sizes.reduce((a, b) => a + b, 0);
     if (total === 0) {
       await this.sync();
-      return tensors.map((t) => (t.dtype === 'f32' ? new Float32Array(0) : t.dtype === 'u32' ? new Uint32Array(0) : new Int32Array(0)));
-    }
-    const staging = this.device.createBuffer({ label: 'read:many', size: total, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    const encoder = this.currentEncoder();
-    let offset = 0;
-    tensors.forEach((t, i) => {
-      if (sizes[i] > 0) encoder.copyBufferToBuffer(t.buffer, 0, staging, offset, sizes[i]);
-      offset += sizes[i];
-    });
-    this.submit();
-    try {
-      await staging.mapAsync(GPUMapMode.READ);
-    } catch (e) {
+    } else {
+      const chunk = Math.max(4, Math.floor(Math.min(this.stagingChunkBytes, this.device.limits.maxBufferSize) / 4) * 4);
+      // Pieces of tensors, in order, packed into staging buffers of at most `chunk` bytes.
+      const stagings: { buffer: GPUBuffer; pieces: { tensor: number; from: number; at: number; bytes: number }[] }[] = [];
+      let room = 0;
+      let placed = 0;
+      const encoder = this.currentEncoder();
+      tensors.forEach((t, i) => {
+        for (let from = 0; from < sizes[i]; ) {
+          if (room === 0) {
+            const size = Math.min(chunk, total - placed);
+            stagings.push({ buffer: this.device.createBuffer({ label: `read:many#${stagings.length}`, size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }), pieces: [] });
+            room = size;
+          }
+          const staging = stagings[stagings.length - 1];
+          const at = staging.buffer.size - room;
+          const bytes = Math.min(room, sizes[i] - from);
+          encoder.copyBufferToBuffer(t.buffer, from, staging.buffer, at, bytes);
+          staging.pieces.push({ tensor: i, from, at, bytes });
+          from += bytes;
+          room -= bytes;
+          placed += bytes;
+        }
+      });
+      this.submit();
+      try {
+        await Promise.all(stagings.map((s) => s.buffer.mapAsync(GPUMapMode.READ)));
+      } catch (e) {
+        for (const s of stagings) s.buffer.destroy();
+        this.throwPending();
+        throw e;
+      }
+      for (const s of stagings) {
+        const mapped = new Uint8Array(s.buffer.getMappedRange());
+        for (const p of s.pieces) new Uint8Array(outputs[p.tensor], p.from, p.bytes).set(mapped.subarray(p.at, p.at + p.bytes));
+        s.buffer.unmap();
+        s.buffer.destroy();
+      }
       this.throwPending();
-      throw e;
     }
-    const all = staging.getMappedRange().slice(0);
-    staging.destroy();
-    this.throwPending();
-    offset = 0;
-    return tensors.map((t, i) => {
-      const bytes = all.slice(offset, offset + sizes[i]);
-      offset += sizes[i];
-      return t.dtype === 'f32' ? new Float32Array(bytes) : t.dtype === 'u32' ? new Uint32Array(bytes) : new Int32Array(bytes);
-    });
+    return tensors.map((t, i) => (t.dtype === 'f32' ? new Float32Array(outputs[i]) : t.dtype === 'u32' ? new Uint32Array(outputs[i]) : new Int32Array(outputs[i])));
   }
 
   /** Copies `bytes` from a buffer to the host. One stall: call once per step, not per layer. */

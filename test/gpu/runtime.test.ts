@@ -67,6 +67,30 @@ describe('Gpu runtime', () => {
     gpu.release(a, b);
   });
 
+  it('readMany through small staging chunks: tensors split across chunks, several per chunk, empty ones, all dtypes', async () => {
+    const gpu = await testGpu();
+    const saved = gpu.stagingChunkBytes;
+    // 40-byte chunks: the 37-float tensor spans four chunks, the small ones share chunks with their neighbours.
+    gpu.stagingChunkBytes = 40;
+    try {
+      const f = Float32Array.from({ length: 37 }, (_, i) => i * 0.5 - 3);
+      const u = Uint32Array.from([1, 2 ** 31, 2 ** 32 - 1]);
+      const s = Int32Array.from([-7, 0, 9, -(2 ** 31), 12]);
+      const t = [gpu.upload(u, [3], 'u'), gpu.upload(f, [37], 'f'), gpu.empty([0], 'f32', 'none'), gpu.upload(s, [5], 's'), gpu.upload(new Float32Array([42]), [1], 'one')];
+      const [gu, gf, gnone, gs, gone] = await gpu.readMany(t);
+      expect([...gu]).toEqual([...u]);
+      expect(gu).toBeInstanceOf(Uint32Array);
+      expect([...gf]).toEqual([...f]);
+      expect(gnone).toHaveLength(0);
+      expect([...gs]).toEqual([...s]);
+      expect(gs).toBeInstanceOf(Int32Array);
+      expect([...gone]).toEqual([42]);
+      gpu.release(...t);
+    } finally {
+      gpu.stagingChunkBytes = saved;
+    }
+  });
+
   it('names the kernel when a dispatch is invalid', async () => {
     const gpu = await testGpu();
     const wrongType = gpu.upload(new Float32Array(4), [4], 'w');
