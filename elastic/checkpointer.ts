@@ -2,7 +2,7 @@
  * Background checkpoint saves. save() takes a host snapshot (the training
  * loop already paid the GPU->host copy) and returns as soon as it is
  * queued; serialisation, hashing and writing happen afterwards, one save at
- * a time, shard first and MANIFEST.json last. The queue is bounded: with
+ * a time, the shards (one per rank) first and MANIFEST.json last. The queue is bounded: with
  * `depth` saves pending, save() waits for the oldest to finish
  * (back-pressure instead of unbounded memory when storage is slow).
  * After each commit, retention keeps the newest `retention` committed steps
@@ -11,8 +11,9 @@
 import { sha256Hex } from '../engine/config/sha256.ts';
 import {
   contiguousPlacement, encodeManifest, encodeShard, manifestPath, MANIFEST_NAME, parseStepDir, SCHEMA_VERSION, shardName, shardPath, stepDir,
-  type CheckpointManifest,
+  type CheckpointManifest, type ExpertPlacement, type ShardEntry,
 } from './format.ts';
+import { splitForWorld } from './sharding.ts';
 import type { CheckpointStore } from './store.ts';
 import type { TrainingSnapshot } from './trainer-state.ts';
 
@@ -24,6 +25,13 @@ export interface CheckpointerOptions {
   readonly depth?: number;
   readonly modelHash: string;
   readonly numExperts: number;
+  /**
+   * Workers the state is sharded over, one shard per rank with the experts
+   * of a contiguous placement (default 1: one shard holds everything).
+   */
+  readonly worldSize?: number;
+  /** Names the per-expert tensors (leading dimension = expert); required when worldSize > 1. */
+  readonly isExpertTensor?: (name: string) => boolean;
   readonly engineVersion: string;
   readonly host: string;
   /** Hex SHA-256; defaults to the portable one, Node passes node:crypto's (much faster). */
@@ -52,7 +60,11 @@ export class Checkpointer {
     this.depth = o.depth ?? 2;
     if (!Number.isInteger(this.depth) || this.depth < 1) throw new RangeError(`Checkpointer: depth must be a positive integer, got ${o.depth}`);
     if (!Number.isInteger(o.retention) || o.retention < 1) throw new RangeError(`Checkpointer: retention must be a positive integer, got ${o.retention}`);
+    this.placement = contiguousPlacement(o.numExperts, o.worldSize ?? 1);
+    if (this.placement.length > 1 && !o.isExpertTensor) throw new RangeError('Checkpointer: worldSize > 1 needs isExpertTensor to know which tensors to split by expert');
   }
+
+  private readonly placement: ExpertPlacement[];
 
   /** Saves queued or being written (telemetry). */
   get queueDepth(): number {
@@ -111,15 +123,20 @@ export class Checkpointer {
     await store.remove(manifestPath(step));
     // Let the training loop run before the synchronous serialisation and hashing.
     await new Promise((resolve) => setTimeout(resolve, 0));
-    const bytes = encodeShard(snap.tensors, { step: String(step), model_hash: this.o.modelHash });
-    const sha256 = (this.o.sha256 ?? sha256Hex)(bytes);
-    await store.writeAtomic(shardPath(step, 0), bytes);
+    const parts = this.placement.length === 1 ? [snap.tensors] : splitForWorld(snap.tensors, this.placement, this.o.numExperts, this.o.isExpertTensor!);
+    const shards: ShardEntry[] = [];
+    for (const [rank, part] of parts.entries()) {
+      const experts = this.placement[rank].experts.join(',');
+      const bytes = encodeShard(part, { step: String(step), model_hash: this.o.modelHash, rank: String(rank), experts });
+      shards.push({ name: shardName(rank), bytes: bytes.length, sha256: (this.o.sha256 ?? sha256Hex)(bytes) });
+      await store.writeAtomic(shardPath(step, rank), bytes);
+    }
     const manifest: CheckpointManifest = {
       schema_version: SCHEMA_VERSION,
       step,
-      world_size: 1,
-      expert_placement: contiguousPlacement(this.o.numExperts, 1),
-      shards: [{ name: shardName(0), bytes: bytes.length, sha256 }],
+      world_size: this.placement.length,
+      expert_placement: this.placement,
+      shards,
       model_hash: this.o.modelHash,
       sampler: snap.sampler,
       engine_version: this.o.engineVersion,

@@ -7,6 +7,7 @@
  */
 import { sha256Hex } from '../engine/config/sha256.ts';
 import { decodeShard, MANIFEST_NAME, manifestPath, parseManifest, parseStepDir, stepDir, type CheckpointManifest } from './format.ts';
+import { mergeShards } from './sharding.ts';
 import { NotFoundError, type CheckpointStore } from './store.ts';
 import type { TrainingSnapshot } from './trainer-state.ts';
 
@@ -56,7 +57,7 @@ export async function verifyStep(store: CheckpointStore, step: number, sha256: (
 
 export interface ResumePoint {
   readonly manifest: CheckpointManifest;
-  /** Rank 0's state, ready for restoreTrainer. */
+  /** The whole state (every rank's shard merged), ready for restoreTrainer. */
   readonly snapshot: TrainingSnapshot;
   /** Steps skipped on the way, with their reasons. */
   readonly skipped: readonly { step: number; reason: string }[];
@@ -85,10 +86,12 @@ export async function findResumePoint(store: CheckpointStore, o: FindOptions): P
           `the config gives ${o.modelHash.slice(0, 12)}…); hint: use the config it was trained with, or another checkpoint.dir`,
       );
     }
-    if (m.world_size !== 1) throw new Error(`checkpoint ${store.where}/${stepDir(step)} has world_size ${m.world_size}; resuming a multi-worker checkpoint on one worker is not supported yet`);
-    const name = m.shards[0].name;
-    const shard = decodeShard(check.shards.get(name)!, `${store.where}/${stepDir(step)}/${name}`);
-    return { manifest: m, snapshot: { step: m.step, tensors: shard, sampler: m.sampler }, skipped };
+    // Every rank's shard, merged back into the whole state (one worker resumes a W-worker checkpoint).
+    const sources = m.shards.map((s) => `${store.where}/${stepDir(step)}/${s.name}`);
+    const shards = m.shards.map((s, i) => decodeShard(check.shards.get(s.name)!, sources[i]));
+    const numExperts = m.expert_placement.reduce((a, p) => a + p.experts.length, 0);
+    const tensors = mergeShards(shards, m.expert_placement, numExperts, sources);
+    return { manifest: m, snapshot: { step: m.step, tensors, sampler: m.sampler }, skipped };
   }
   return null;
 }
