@@ -3,7 +3,8 @@
  * server (s3rver on 127.0.0.1): every local commit is mirrored, remote
  * retention holds, the local copy is deleted and training resumes from S3
  * (falling back past a corrupt remote shard with a warning naming it) with
- * the uninterrupted run's losses; then everything the runs wrote (stdout,
+ * the uninterrupted run's losses; `moe ckpt ls|verify --remote` read the
+ * remote tier; then everything the runs wrote (stdout,
  * stderr, telemetry, weights, local and remote checkpoints) is scanned for
  * the credential values set in their environment.
  */
@@ -41,6 +42,10 @@ interface Run {
 }
 
 function train(dir: string, steps: number, extra: Record<string, string | undefined> = {}): Promise<Run> {
+  return moe(['train', '--config', 'configs/smoke.yaml', '--no-sample'], dir, steps, extra);
+}
+
+function moe(args: readonly string[], dir: string, steps: number, extra: Record<string, string | undefined> = {}): Promise<Run> {
   const env: Record<string, string | undefined> = {
     ...process.env,
     MOE_TRAINING__MAX_STEPS: String(steps),
@@ -57,7 +62,7 @@ function train(dir: string, steps: number, extra: Record<string, string | undefi
     ...extra,
   };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/moe.mjs', 'train', '--config', 'configs/smoke.yaml', '--no-sample'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['bin/moe.mjs', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -132,9 +137,17 @@ describe('moe train with an S3 remote tier (s3rver on 127.0.0.1)', () => {
     expect(third.stdout).toContain('resumed from s3://train-ckpt/runs/smoke/step=6');
     expect(records(dir).filter((r) => r.type === 'step')).toHaveLength(8);
 
+    // `moe ckpt ls|verify --remote` read the same tier.
+    const ls = await moe(['ckpt', 'ls', '--remote', '--config', 'configs/smoke.yaml'], dir, 6);
+    expect(ls.code).toBe(0);
+    expect(ls.stdout).toMatch(/checkpoints in s3:\/\/train-ckpt\/runs\/smoke \(newest first\):\n {2}step=6 +committed {2}1 shard\(s\).*\n {2}step=4 +committed/);
+    const verify = await moe(['ckpt', 'verify', '--remote', '--config', 'configs/smoke.yaml'], dir, 6);
+    expect(verify.code).toBe(0);
+    expect(verify.stdout).toContain('resume would load step=6');
+
     // Everything written: logs, telemetry, weights, local checkpoints, every remote object.
     const needles = [SECRET, ACCESS_KEY_ID];
-    const written: [string, Buffer][] = [first, second, third].flatMap((r, i) => [
+    const written: [string, Buffer][] = [first, second, third, ls, verify].flatMap((r, i) => [
       [`run ${i + 1} stdout`, Buffer.from(r.stdout)] as [string, Buffer],
       [`run ${i + 1} stderr`, Buffer.from(r.stderr)] as [string, Buffer],
     ]);
@@ -144,7 +157,7 @@ describe('moe train with an S3 remote tier (s3rver on 127.0.0.1)', () => {
     const objects = await s3.listPaths();
     expect(objects.length).toBeGreaterThanOrEqual(4);
     for (const key of objects) written.push([`${URI}${key}`, Buffer.from(await s3.read(key))]);
-    expect(written.length).toBeGreaterThanOrEqual(6 + 3 + 4);
+    expect(written.length).toBeGreaterThanOrEqual(10 + 3 + 4);
     for (const [where, bytes] of written) for (const needle of needles) expect(bytes.includes(needle), `${where} contains a credential`).toBe(false);
     s3.close();
   }, 400_000);
