@@ -3,8 +3,8 @@
  * loop already paid the GPU->host copy) and returns as soon as it is
  * queued; serialisation, hashing and writing happen afterwards, one save at
  * a time, the shards (one per rank) first and MANIFEST.json last. The queue is bounded: with
- * `depth` saves pending, save() waits for the oldest to finish
- * (back-pressure instead of unbounded memory when storage is slow).
+ * `depth` saves pending, a new save replaces the newest one not yet started
+ * (bounded memory when storage is slow, and training never waits on it).
  * After each commit, retention keeps the newest `retention` committed steps
  * and never touches the newest committed step or one still being written.
  */
@@ -47,14 +47,19 @@ export interface CheckpointerOptions {
 
 export class Checkpointer {
   readonly depth: number;
-  /** Steps queued or being written, oldest first. */
-  private readonly inFlight: number[] = [];
+  /** Saves queued and not started, oldest first. */
+  private readonly waiting: { readonly snap: TrainingSnapshot; readonly queuedAt: number }[] = [];
+  /** The step being written, if any. */
+  private writing: number | null = null;
+  /** Every write and retention pass runs in this one chain, one at a time. */
   private chain: Promise<void> = Promise.resolve();
   private readonly waiters: (() => void)[] = [];
   private failure: Error | null = null;
   /** Milliseconds the last committed save took from save() to its manifest on disk; null before the first. */
   lastCommitMs: number | null = null;
   lastCommittedStep: number | null = null;
+  /** Saves replaced by a newer one before they started, because storage was slower than training. */
+  supersededSaves = 0;
 
   constructor(private readonly o: CheckpointerOptions) {
     this.depth = o.depth ?? 2;
@@ -68,35 +73,60 @@ export class Checkpointer {
 
   /** Saves queued or being written (telemetry). */
   get queueDepth(): number {
-    return this.inFlight.length;
+    return this.waiting.length + (this.writing === null ? 0 : 1);
   }
 
-  /** Queues a save; waits only while `depth` saves are pending. Rethrows an earlier background failure. */
+  /** Steps queued or being written, which retention must not touch. */
+  private get inFlight(): number[] {
+    return [...this.waiting.map((w) => w.snap.step), ...(this.writing === null ? [] : [this.writing])];
+  }
+
+  /**
+   * Queues a save and returns. At most `depth` saves are held: when storage
+   * is slower than training and the queue is full, the newest save that has
+   * not started is replaced by this one (it supersedes it: memory stays
+   * bounded and the training loop never waits on storage). Only with
+   * depth 1, where nothing waits, does save() wait for the write in progress.
+   * Rethrows an earlier background failure.
+   */
   async save(snap: TrainingSnapshot): Promise<void> {
     this.throwFailure();
-    while (this.inFlight.length >= this.depth) await new Promise<void>((resolve) => this.waiters.push(resolve));
-    const queuedAt = performance.now();
-    this.inFlight.push(snap.step);
-    this.chain = this.chain.then(async () => {
-      try {
-        await this.write(snap);
-        this.lastCommitMs = performance.now() - queuedAt;
-        this.lastCommittedStep = snap.step;
-        this.o.onCommit?.(snap.step);
-        await this.prune();
-      } catch (e) {
-        this.failure ??= new Error(`checkpoint save of ${stepDir(snap.step)} to ${this.o.store.where} failed: ${(e as Error).message}`);
-        this.o.warn?.(this.failure.message);
-      } finally {
-        this.inFlight.splice(this.inFlight.indexOf(snap.step), 1);
-        this.waiters.shift()?.();
-      }
-    });
+    while (this.queueDepth >= this.depth && this.waiting.length === 0) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    const entry = { snap, queuedAt: performance.now() };
+    if (this.queueDepth >= this.depth) {
+      const replaced = this.waiting.pop()!;
+      this.waiting.push(entry);
+      this.supersededSaves++;
+      this.o.warn?.(`checkpoint storage ${this.o.store.where} is slower than training: the queued save of ${stepDir(replaced.snap.step)} is replaced by ${stepDir(snap.step)}`);
+      return; // the replaced entry's turn in the chain writes this one
+    }
+    this.waiting.push(entry);
+    this.chain = this.chain.then(() => this.writeNext());
+  }
+
+  private async writeNext(): Promise<void> {
+    const next = this.waiting.shift();
+    if (!next) return;
+    const { snap, queuedAt } = next;
+    this.writing = snap.step;
+    try {
+      await this.write(snap);
+      this.lastCommitMs = performance.now() - queuedAt;
+      this.lastCommittedStep = snap.step;
+      this.o.onCommit?.(snap.step);
+      await this.prune();
+    } catch (e) {
+      this.failure ??= new Error(`checkpoint save of ${stepDir(snap.step)} to ${this.o.store.where} failed: ${(e as Error).message}`);
+      this.o.warn?.(this.failure.message);
+    } finally {
+      this.writing = null;
+      this.waiters.shift()?.();
+    }
   }
 
   /** Waits until every queued save is committed and retention has run (exit, SIGTERM, SIGINT); throws if one failed. */
   async flush(): Promise<void> {
-    for (let seen = null as Promise<void> | null; seen !== this.chain || this.inFlight.length > 0; ) {
+    for (let seen = null as Promise<void> | null; seen !== this.chain || this.queueDepth > 0; ) {
       seen = this.chain;
       await seen;
     }

@@ -122,6 +122,8 @@ export interface CheckpointRecord {
   /** How long the last committed save took, queue to manifest; null before the first commit. */
   readonly last_commit_ms: number | null;
   readonly last_committed_step: number | null;
+  /** Saves replaced before they started because storage was slower than training. */
+  readonly superseded_saves: number;
   /** Present with checkpoint.remote_uri: newest step copied there, steps waiting or being copied, failed copies so far. */
   readonly remote_last_step?: number | null;
   readonly remote_queue_depth?: number;
@@ -129,7 +131,7 @@ export interface CheckpointRecord {
 }
 
 export function checkpointRecord(step: number, c: Checkpointer, mirror?: RemoteMirror): CheckpointRecord {
-  const base = { type: 'checkpoint' as const, step, queue_depth: c.queueDepth, last_commit_ms: c.lastCommitMs, last_committed_step: c.lastCommittedStep };
+  const base = { type: 'checkpoint' as const, step, queue_depth: c.queueDepth, last_commit_ms: c.lastCommitMs, last_committed_step: c.lastCommittedStep, superseded_saves: c.supersededSaves };
   return mirror ? { ...base, remote_last_step: mirror.lastMirroredStep, remote_queue_depth: mirror.queueDepth, remote_failures: mirror.failures } : base;
 }
 

@@ -46,8 +46,10 @@ async function saveSteps(localRoot: string, steps: readonly number[]): Promise<v
     store: new LocalStore(localRoot), retention: 10, modelHash: MODEL_HASH, numExperts: 4, engineVersion: 'test', host: 'test-host',
     warn: (message) => produced.push(message),
   });
-  for (const step of steps) await checkpointer.save(syntheticSnapshot(step));
-  await checkpointer.flush();
+  for (const step of steps) {
+    await checkpointer.save(syntheticSnapshot(step));
+    await checkpointer.flush();
+  }
 }
 
 async function filesUnder(dir: string): Promise<string[]> {

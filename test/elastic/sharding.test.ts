@@ -76,8 +76,10 @@ describe('per-worker checkpoint shards', () => {
   it('world 4 (one expert per rank) round-trips, and a bad rank=3 shard falls back to the previous step naming it', async () => {
     const root = tempDir('world4');
     const c = checkpointer(root, 4);
-    for (const step of [3, 6]) await c.save(state(step));
-    await c.flush();
+    for (const step of [3, 6]) {
+      await c.save(state(step));
+      await c.flush();
+    }
     expectWhole((await findResumePoint(new LocalStore(root), { modelHash: MODEL_HASH }))!.snapshot.tensors, 6);
     const shard = join(root, 'step=6', 'rank=3.safetensors');
     const bytes = readFileSync(shard);

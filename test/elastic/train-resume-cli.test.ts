@@ -49,7 +49,7 @@ describe('moe train with checkpoints (smoke config)', () => {
     const records = readFileSync(join(dir, 'telemetry.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const ck = records.filter((r) => r.type === 'checkpoint');
     expect(ck.map((r) => r.step)).toEqual([2, 4]);
-    expect(ck.every((r) => Number.isInteger(r.queue_depth) && r.queue_depth >= 1 && r.queue_depth <= 2)).toBe(true);
+    expect(ck.every((r) => Number.isInteger(r.queue_depth) && r.queue_depth >= 1 && r.queue_depth <= 2 && r.superseded_saves === 0)).toBe(true);
 
     const ls = await ckpt('ls', dir);
     expect(ls.code).toBe(0);
