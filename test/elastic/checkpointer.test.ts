@@ -13,7 +13,7 @@ import { LocalStore } from '../../elastic/local-store.ts';
 import { nodeSha256 } from '../../elastic/node-sha256.ts';
 import { CheckpointMismatchError, findResumePoint, verifyStep } from '../../elastic/resume.ts';
 import type { CheckpointStore } from '../../elastic/store.ts';
-import { MODEL_HASH, syntheticSnapshot, tempDir, valueAt, removeTempDirs } from './fixtures.ts';
+import { MODEL_HASH, syntheticSnapshot, tempDir, valueAt, removeTempDirs, withWrites } from './fixtures.ts';
 
 function checkpointer(store: CheckpointStore, extra: { retention?: number; depth?: number; warn?: (m: string) => void } = {}) {
   return new Checkpointer({ store, retention: extra.retention ?? 2, depth: extra.depth, modelHash: MODEL_HASH, numExperts: 4, engineVersion: 'test', host: 'test-host', sha256: nodeSha256, warn: extra.warn });
@@ -119,17 +119,11 @@ describe('Checkpointer + resume (local tier)', () => {
     let release!: () => void;
     const stalled = new Promise<void>((resolve) => (release = resolve));
     const attempts: string[] = [];
-    const stalling: CheckpointStore = {
-      where: root,
-      read: (p) => local.read(p),
-      list: (d) => local.list(d),
-      remove: (p) => local.remove(p),
-      async writeAtomic(p, b) {
-        attempts.push(p);
-        await stalled;
-        return local.writeAtomic(p, b);
-      },
-    };
+    const stalling = withWrites(local, async (p, b) => {
+      attempts.push(p);
+      await stalled;
+      return local.writeAtomic(p, b);
+    });
     const warnings: string[] = [];
     const c = checkpointer(stalling, { depth: 2, retention: 10, warn: (m) => warnings.push(m) });
     // Six saves while every write hangs: each save() must return (a deadlock or back-pressure fails the race).
@@ -160,7 +154,10 @@ describe('Checkpointer + resume (local tier)', () => {
     const local = new LocalStore(root);
     let release!: () => void;
     const stalled = new Promise<void>((resolve) => (release = resolve));
-    const stalling: CheckpointStore = { where: root, read: (p) => local.read(p), list: (d) => local.list(d), remove: (p) => local.remove(p), writeAtomic: async (p, b) => { await stalled; return local.writeAtomic(p, b); } };
+    const stalling = withWrites(local, async (p, b) => {
+      await stalled;
+      return local.writeAtomic(p, b);
+    });
     const c = checkpointer(stalling, { depth: 1, retention: 10 });
     await c.save(syntheticSnapshot(1));
     let second = false;
@@ -178,7 +175,9 @@ describe('Checkpointer + resume (local tier)', () => {
     const root = tempDir('fail');
     const local = new LocalStore(root);
     const warnings: string[] = [];
-    const broken: CheckpointStore = { ...local, where: root, read: (p) => local.read(p), list: (d) => local.list(d), remove: (p) => local.remove(p), writeAtomic: async () => { throw new Error('disk full'); } };
+    const broken = withWrites(local, async () => {
+      throw new Error('disk full');
+    });
     const c = checkpointer(broken, { warn: (m) => warnings.push(m) });
     await c.save(syntheticSnapshot(1));
     await expect(c.flush()).rejects.toThrow(/checkpoint save of step=1 to .* failed: disk full/);

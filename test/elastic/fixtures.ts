@@ -6,6 +6,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { LocalStore } from '../../elastic/local-store.ts';
+import type { CheckpointStore } from '../../elastic/store.ts';
 import type { TrainingSnapshot } from '../../elastic/trainer-state.ts';
 
 export const MODEL_HASH = 'ab'.repeat(32);
@@ -40,4 +42,9 @@ export function tempDir(label: string): string {
 /** Deletes the directories tempDir made in this process (call from afterAll). */
 export function removeTempDirs(): void {
   for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** `local` with its writes replaced (slow, stalled or failing storage); reads, lists and removals go through. */
+export function withWrites(local: LocalStore, writeAtomic: (path: string, bytes: Uint8Array) => Promise<void>): CheckpointStore {
+  return { where: local.root, read: (p) => local.read(p), list: (d) => local.list(d), remove: (p) => local.remove(p), writeAtomic };
 }

@@ -3,7 +3,6 @@
 // local copy, restore from the remote tier and resume. Values are checked
 // against the synthetic fixture's formula, not against the code under test.
 
-import { randomBytes } from 'node:crypto';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,12 +13,11 @@ import { findResumePoint } from '../../elastic/resume.ts';
 import { s3ConfigFromEnv } from '../../elastic/s3-config.ts';
 import { mirrorLocalStep, restoreNewestFromRemote } from '../../elastic/s3-mirror.ts';
 import { S3Store } from '../../elastic/s3-store.ts';
-import { type S3rverHandle, startS3rver } from '../helpers/s3rver.ts';
+import { type S3rverHandle, startS3rver, testCredentials } from '../helpers/s3rver.ts';
 import { MODEL_HASH, syntheticSnapshot, tempDir, valueAt } from './fixtures.ts';
 
 const BUCKET = 'mirror-test';
-const ACCESS_KEY_ID = `AKIA${randomBytes(8).toString('hex').toUpperCase()}`;
-const SECRET = `sEcReT-${randomBytes(16).toString('base64url')}`;
+const { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET } = testCredentials();
 
 let server: S3rverHandle;
 let scratch: string;

@@ -9,12 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3ConfigFromEnv } from '../../elastic/s3-config.ts';
 import { type LocalFile, S3Store } from '../../elastic/s3-store.ts';
 import { NotFoundError } from '../../elastic/store.ts';
-import { type S3rverHandle, startS3rver } from '../helpers/s3rver.ts';
+import { type S3rverHandle, startS3rver, testCredentials } from '../helpers/s3rver.ts';
 
 const BUCKET = 'ckpt-test';
 // Distinctive values so that a leak is unambiguous in the scan below.
-const ACCESS_KEY_ID = `AKIA${randomBytes(8).toString('hex').toUpperCase()}`;
-const SECRET = `sEcReT-${randomBytes(16).toString('base64url')}`;
+const { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET } = testCredentials();
 const ENV_NAMES = ['S3_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_SESSION_TOKEN'];
 
 let server: S3rverHandle;

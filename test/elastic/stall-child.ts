@@ -7,22 +7,15 @@
 import { Checkpointer } from '../../elastic/checkpointer.ts';
 import { LocalStore } from '../../elastic/local-store.ts';
 import { nodeSha256 } from '../../elastic/node-sha256.ts';
-import type { CheckpointStore } from '../../elastic/store.ts';
-import { MODEL_HASH, syntheticSnapshot } from './fixtures.ts';
+import { MODEL_HASH, syntheticSnapshot, withWrites } from './fixtures.ts';
 
 const [dir, stallMs] = process.argv.slice(2);
 const local = new LocalStore(dir);
 let stall = false;
-const store: CheckpointStore = {
-  where: dir,
-  read: (p) => local.read(p),
-  list: (d) => local.list(d),
-  remove: (p) => local.remove(p),
-  async writeAtomic(p, b) {
-    if (stall) await new Promise((r) => setTimeout(r, Number(stallMs)));
-    return local.writeAtomic(p, b);
-  },
-};
+const store = withWrites(local, async (p, b) => {
+  if (stall) await new Promise((r) => setTimeout(r, Number(stallMs)));
+  return local.writeAtomic(p, b);
+});
 const c = new Checkpointer({ store, retention: 1, modelHash: MODEL_HASH, numExperts: 4, engineVersion: 'test', host: 'stall-child', sha256: nodeSha256 });
 await c.save(syntheticSnapshot(1));
 await c.flush();

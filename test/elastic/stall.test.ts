@@ -7,7 +7,6 @@
  * the previous committed step in place and resumable, locally and on S3.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,15 +21,13 @@ import { RemoteMirror } from '../../elastic/remote-mirror.ts';
 import { openRemoteTier, type RemoteTier } from '../../elastic/remote-tier.ts';
 import { findResumePoint } from '../../elastic/resume.ts';
 import { restoreNewestFromRemote } from '../../elastic/s3-mirror.ts';
-import type { CheckpointStore } from '../../elastic/store.ts';
 import { captureTrainer } from '../../elastic/trainer-state.ts';
 import { testGpu } from '../helpers/gpu.ts';
-import { type S3rverHandle, startS3rver } from '../helpers/s3rver.ts';
-import { MODEL_HASH, removeTempDirs, syntheticSnapshot, tempDir, valueAt } from './fixtures.ts';
+import { type S3rverHandle, startS3rver, testCredentials } from '../helpers/s3rver.ts';
+import { MODEL_HASH, removeTempDirs, syntheticSnapshot, tempDir, valueAt, withWrites } from './fixtures.ts';
 
 const BUCKET = 'stall-test';
-const ACCESS_KEY_ID = `AKIA${randomBytes(8).toString('hex').toUpperCase()}`;
-const SECRET = `sEcReT-${randomBytes(12).toString('base64url')}`;
+const { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET } = testCredentials();
 let server: S3rverHandle;
 
 beforeAll(async () => {
@@ -47,16 +44,10 @@ function stallingStore(root: string) {
   const local = new LocalStore(root);
   const held: (() => void)[] = [];
   let stalled = false;
-  const store: CheckpointStore = {
-    where: root,
-    read: (p) => local.read(p),
-    list: (d) => local.list(d),
-    remove: (p) => local.remove(p),
-    async writeAtomic(p, b) {
-      if (stalled) await new Promise<void>((go) => held.push(go));
-      return local.writeAtomic(p, b);
-    },
-  };
+  const store = withWrites(local, async (p, b) => {
+    if (stalled) await new Promise<void>((go) => held.push(go));
+    return local.writeAtomic(p, b);
+  });
   return {
     store,
     local,

@@ -9,20 +9,18 @@
  * the credential values set in their environment.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shardPath } from '../../elastic/format.ts';
 import { s3ConfigFromEnv } from '../../elastic/s3-config.ts';
 import { S3Store } from '../../elastic/s3-store.ts';
-import { type S3rverHandle, startS3rver } from '../helpers/s3rver.ts';
+import { type S3rverHandle, startS3rver, testCredentials } from '../helpers/s3rver.ts';
 import { removeTempDirs, tempDir } from './fixtures.ts';
 
 const BUCKET = 'train-ckpt';
 const URI = `s3://${BUCKET}/runs/smoke/`;
-const ACCESS_KEY_ID = `AKIA${randomBytes(8).toString('hex').toUpperCase()}`;
-const SECRET = `sEcReT-${randomBytes(18).toString('base64url')}`;
+const { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET } = testCredentials();
 
 let server: S3rverHandle;
 

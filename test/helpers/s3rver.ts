@@ -10,6 +10,7 @@
 // upload order server-side.
 
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -68,6 +69,11 @@ process.stdin.on('end', () => process.exit(0));
 process.stdin.resume();
 server.run().then(({ port }) => process.stdout.write('READY ' + port + '\\n'), (err) => { console.error(err); process.exit(1); });
 `;
+
+/** Fresh, recognisable credentials for one test file: scans for them must find nothing. */
+export function testCredentials(): { readonly accessKeyId: string; readonly secretAccessKey: string } {
+  return { accessKeyId: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`, secretAccessKey: `sEcReT-${randomBytes(18).toString('base64url')}` };
+}
 
 export async function startS3rver(options: S3rverOptions): Promise<S3rverHandle> {
   const require = createRequire(import.meta.url);
