@@ -1,19 +1,21 @@
 /**
- * Sweeps matmul's workgroup shape (MATMUL_TUNING.WG_X x WG_Y; the 8 x 8
- * register block per invocation is fixed by the shaders) on this machine's
- * adapter, validating every candidate first. Candidates are timed round-robin
- * so that load from other processes falls on all of them alike; the median
- * wall time and the process CPU time are both reported.
+ * Sweeps matmul's workgroup shape (WG_X x WG_Y) for each register block of
+ * MATMUL_TUNING (the block per invocation is fixed by the shaders: 16 x 16
+ * for the plain layout with K and N multiples of 4, 8 x 8 for every layout)
+ * on this machine's adapter, validating every candidate first. Candidates are
+ * timed round-robin so that load from other processes falls on all of them
+ * alike; the median wall time and the process CPU time are both reported.
  *
- *   bash scripts/with-webgpu-env.sh npx tsx bench/kernels/tune-matmul.ts [--rounds 5]
+ *   bash scripts/with-webgpu-env.sh npx tsx bench/kernels/tune-matmul.ts [--rounds 5] [--blocks 16,8]
  */
 import { acquireNodeGpu } from '../../engine/gpu/node.ts';
-import { MATMUL_TUNING, matmul, matmulInto, type MatmulTuning } from '../../kernels/matmul/matmul.ts';
+import { MATMUL_TUNING, matmul, matmulBody, matmulInto, type MatmulTuning } from '../../kernels/matmul/matmul.ts';
 import { matmulRef } from '../../kernels/matmul/reference.ts';
 import { makeInputs } from './ops.ts';
 import { median, timeOnce } from './timing.ts';
 
-const SIDES = [4, 8, 16] as const;
+const SIDES = [2, 4, 8, 16] as const;
+const BLOCKS: Record<string, MatmulTuning> = { 16: MATMUL_TUNING.block16, 8: MATMUL_TUNING.block8 };
 /** [M, K, N]: the benchmark's matmul shapes (x_NH · w_HF) and the issue's 512^3 reference point. */
 const PROBLEMS: Array<[number, number, number]> = [
   [512, 256, 512],
@@ -21,28 +23,38 @@ const PROBLEMS: Array<[number, number, number]> = [
   [1024, 512, 1024],
 ];
 
+const label = (c: MatmulTuning) => `${c.TM}x${c.TN} block, WG ${c.WG_X} x ${c.WG_Y}`;
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const at = argv.indexOf('--rounds');
   const rounds = at >= 0 ? Number(argv[at + 1]) : 5;
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds needs a positive integer, got '${argv[at + 1]}'`);
+  const bt = argv.indexOf('--blocks');
+  const blocks = (bt >= 0 ? argv[bt + 1] : '16,8').split(',').map((b) => {
+    if (!BLOCKS[b]) throw new Error(`--blocks: '${b}' is not a block; choose from ${Object.keys(BLOCKS).join(', ')}`);
+    return BLOCKS[b];
+  });
   const gpu = await acquireNodeGpu({ notice: () => {} });
   console.log(`adapter: ${gpu.adapter.description || gpu.adapter.architecture}; current MATMUL_TUNING ${JSON.stringify(MATMUL_TUNING)}`);
-  const candidates: MatmulTuning[] = SIDES.flatMap((x) => SIDES.map((y) => ({ WG_X: x, WG_Y: y, TM: 8, TN: 8 }) as const));
+  const candidates: MatmulTuning[] = blocks.flatMap((b) =>
+    SIDES.flatMap((x) => SIDES.filter((y) => x * y >= 4 && x * y <= 256).map((y) => ({ WG_X: x, WG_Y: y, TM: b.TM, TN: b.TN }))),
+  );
 
-  // Validate each candidate on an awkward shape (not a multiple of any tile), both transposes
-  // (K % 4 == 0 with untransposed A takes the vec4 body, transposed A the scalar one).
-  const [M, K, N] = [37, 52, 29];
+  // Validate each candidate on an awkward shape (not a multiple of any tile). The plain layout takes
+  // the candidate's block (K and N are multiples of 4); the 8 x 8 block is also checked transposed.
+  const [M, K, N] = [37, 52, 36];
   const a = makeInputs({ N: M, H: K, E: 2, K: 1, F: N }, 5);
   for (const tuning of candidates) {
     for (const [transA, transB] of [[false, false], [true, true]] as const) {
+      if ((transA || transB) && tuning.TM === 16) continue;
       const A = gpu.upload(a.x_NH, transA ? [K, M] : [M, K], 'A');
       const B = gpu.upload(a.w_HF, transB ? [N, K] : [K, N], 'B');
       const C = matmul(gpu, A, B, { transA, transB, tuning });
       const got = await gpu.readF32(C);
       const want = matmulRef(a.x_NH, a.w_HF, M, K, N, { transA, transB });
       const bad = got.findIndex((v, i) => !(Math.abs(v - want[i]) <= 1e-4 + 1e-4 * Math.abs(want[i])));
-      if (bad >= 0) throw new Error(`tune-matmul: ${JSON.stringify(tuning)} transA=${transA} transB=${transB} wrong at ${bad}: ${got[bad]} vs ${want[bad]}`);
+      if (bad >= 0) throw new Error(`tune-matmul: ${label(tuning)} (${matmulBody({ transA, transB, tuning }, K, N)} body) transA=${transA} transB=${transB} wrong at ${bad}: ${got[bad]} vs ${want[bad]}`);
       gpu.release(A, B, C);
     }
   }
@@ -70,14 +82,14 @@ async function main(): Promise<void> {
     for (const c of candidates) {
       const g = flop / median(wall.get(c)!) / 1e9;
       score.get(c)!.push(g);
-      console.log(`  WG ${String(c.WG_X).padStart(2)} x ${String(c.WG_Y).padEnd(2)}  ${g.toFixed(3)}  (${(flop / median(cpu.get(c)!) / 1e9).toFixed(3)} per CPU-s)`);
+      console.log(`  ${label(c).padEnd(24)}  ${g.toFixed(3)}  (${(flop / median(cpu.get(c)!) / 1e9).toFixed(3)} per CPU-s)`);
     }
     gpu.release(A, B, C);
   }
   const geo = (xs: number[]) => Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
   const ranked = [...score.entries()].sort((p, q) => geo(q[1]) - geo(p[1]));
   console.log('\nby geometric mean over the problems:');
-  for (const [c, xs] of ranked) console.log(`  WG ${c.WG_X} x ${c.WG_Y}: ${geo(xs).toFixed(3)} GFLOP/s`);
+  for (const [c, xs] of ranked) console.log(`  ${label(c)}: ${geo(xs).toFixed(3)} GFLOP/s`);
   process.exit(0);
 }
 

@@ -1,7 +1,8 @@
-// Shared part of the matmul kernels (matmul.wgsl, matmul-vec4a.wgsl); the
-// launcher prepends the tuning header (WG_X, WG_Y, TM, TN) and this file to
-// either body. C[b] = alpha * op(A[b]) · op(B[b])  (+ C[b] when ACCUMULATE),
-// op(A) [M, K], op(B) [K, N]: B is stored [K, N], or [N, K] when TRANS_B.
+// Shared part of the 8 x 8 matmul bodies (matmul.wgsl, matmul-vec4a.wgsl);
+// the launcher prepends the tuning header (WG_X, WG_Y, TM, TN),
+// matmul-params.wgsl and this file to either body. op(B) [K, N]: B is
+// stored [K, N], or [N, K] when TRANS_B. (matmul-vec4ab.wgsl, the 16 x 16
+// body for the plain layout, has its own bindings.)
 //
 // Written for software WebGPU (SwiftShader) as much as for GPUs: its JIT
 // neither unrolls loops nor keeps indexed arrays in registers, and every
@@ -15,22 +16,12 @@
 // the k loop has no branches; stores are guarded. The k loop is written
 // inline: helper functions there (pointer parameters, a struct of offsets)
 // cost SwiftShader about 20%.
-override TRANS_B: bool = false;
-override ACCUMULATE: bool = false;
+const_assert TM == 8u && TN == 8u;
 
-struct Params {
-  M: u32,
-  N: u32,
-  K: u32,
-  batch_stride_a: u32,
-  batch_stride_b: u32,
-  batch_stride_c: u32,
-  alpha: f32,
-}
+override TRANS_B: bool = false;
 
 @group(0) @binding(0) var<storage, read_write> C: array<f32>;
 @group(0) @binding(2) var<storage, read> B: array<f32>;
-@group(0) @binding(3) var<uniform> p: Params;
 
 // Offset of op(B)[0, n] (clamped to the last column) and the step from k to k + 1.
 fn b_col(batch: u32, n: u32) -> u32 {

@@ -5,30 +5,58 @@
  */
 import { dispatch2d, packParams, wgslConsts, type Gpu, type KernelSource, type Tensor } from '../../engine/gpu/index.ts';
 import common from './matmul-common.wgsl.ts';
+import paramsHeader from './matmul-params.wgsl.ts';
 import vec4aBody from './matmul-vec4a.wgsl.ts';
+import vec4abBody from './matmul-vec4ab.wgsl.ts';
 import body from './matmul.wgsl.ts';
 
-/**
- * The one definition of matmul's tile sizes (WGSL gets them as a header).
- * Each of the WG_X x WG_Y invocations of a workgroup computes TM x TN =
- * 8 x 8 outputs, written out in the shaders (software WebGPU does not
- * unroll loops). WG_X and WG_Y were picked by bench/kernels/tune-matmul.ts on
- * SwiftShader (see bench/README.md for the figures).
- */
-export const MATMUL_TUNING = { WG_X: 8, WG_Y: 4, TM: 8, TN: 8 } as const;
+/** Outputs per invocation (TM x TN, written out in the shaders) and the workgroup shape (WG_X x WG_Y invocations). */
 export interface MatmulTuning {
   readonly WG_X: number;
   readonly WG_Y: number;
-  readonly TM: 8;
-  readonly TN: 8;
+  readonly TM: number;
+  readonly TN: number;
 }
 
-/** The two bodies: any layout, and untransposed A with K % 4 == 0 read as vec4 (about 1.3x faster). */
-type Body = 'scalar' | 'vec4a';
-function codeFor(t: MatmulTuning, b: Body): string {
-  return `${wgslConsts({ WG_X: t.WG_X, WG_Y: t.WG_Y, TM: t.TM, TN: t.TN })}\n${common}\n${b === 'vec4a' ? vec4aBody : body}`;
+/**
+ * The one definition of matmul's tile sizes (WGSL gets them as a header), one
+ * entry per register block; each shader asserts the block it is written for.
+ *  - block16: matmul-vec4ab.wgsl, the plain layout (A [M, K], B [K, N], K and
+ *    N multiples of 4): 16 x 16 outputs per invocation, A and B read as vec4.
+ *  - block8: matmul.wgsl (any layout) and matmul-vec4a.wgsl (untransposed A,
+ *    K % 4 == 0): 8 x 8 outputs per invocation.
+ * The workgroup shapes were picked by bench/kernels/tune-matmul.ts on
+ * SwiftShader (see bench/README.md for the figures).
+ */
+export const MATMUL_TUNING = {
+  block16: { WG_X: 4, WG_Y: 4, TM: 16, TN: 16 },
+  block8: { WG_X: 8, WG_Y: 4, TM: 8, TN: 8 },
+} as const satisfies Record<string, MatmulTuning>;
+
+/**
+ * The three bodies: any layout (scalar loads); untransposed A with K % 4 == 0
+ * read as vec4 (about 1.3x faster); untransposed A and B with K and N
+ * multiples of 4, both read as vec4, 16 x 16 block (about 1.5x faster again).
+ */
+export type MatmulBody = 'scalar' | 'vec4a' | 'vec4ab';
+const TUNING_OF: Record<MatmulBody, MatmulTuning> = {
+  scalar: MATMUL_TUNING.block8,
+  vec4a: MATMUL_TUNING.block8,
+  vec4ab: MATMUL_TUNING.block16,
+};
+
+const sameShape = (t: MatmulTuning, u: MatmulTuning) => t.WG_X === u.WG_X && t.WG_Y === u.WG_Y && t.TM === u.TM && t.TN === u.TN;
+
+function codeFor(t: MatmulTuning, b: MatmulBody): string {
+  const header = `${wgslConsts({ WG_X: t.WG_X, WG_Y: t.WG_Y, TM: t.TM, TN: t.TN })}\n${paramsHeader}`;
+  if (b === 'vec4ab') return `${header}\n${vec4abBody}`;
+  return `${header}\n${common}\n${b === 'vec4a' ? vec4aBody : body}`;
 }
-const CODE: Record<Body, string> = { scalar: codeFor(MATMUL_TUNING, 'scalar'), vec4a: codeFor(MATMUL_TUNING, 'vec4a') };
+const CODE: Record<MatmulBody, string> = {
+  scalar: codeFor(TUNING_OF.scalar, 'scalar'),
+  vec4a: codeFor(TUNING_OF.vec4a, 'vec4a'),
+  vec4ab: codeFor(TUNING_OF.vec4ab, 'vec4ab'),
+};
 
 export interface MatmulOptions {
   readonly transA?: boolean;
@@ -38,20 +66,46 @@ export interface MatmulOptions {
   readonly alpha?: number;
   /** Number of independent products, each operand laid out contiguously one after another. */
   readonly batch?: number;
-  /** Workgroup shape; default MATMUL_TUNING (the tuning benchmark tries others). */
+  /**
+   * Block and workgroup shape; default: the fastest body the layout allows,
+   * with its MATMUL_TUNING entry. A given tuning's TM x TN picks among the
+   * bodies written for that block (the router and the tuning benchmark use it).
+   */
   readonly tuning?: MatmulTuning;
 }
 
 /**
- * The kernel for these options; `K` (the reduction length) decides whether A
- * can be read as vec4 (K > 0 too: a vec4 binding needs at least 16 bytes).
+ * The body for these options and the reduction length K and output width N
+ * (pure). A vec4 binding needs at least 16 bytes, hence K > 0 and N > 0.
  */
-export function matmulKernel(o: MatmulOptions, K: number): KernelSource {
-  const b: Body = !o.transA && K > 0 && K % 4 === 0 ? 'vec4a' : 'scalar';
-  const name = `matmul_${o.transA ? 't' : 'n'}${o.transB ? 't' : 'n'}${o.accumulate ? '_acc' : ''}${b === 'vec4a' ? '_v4' : ''}`;
-  const code = o.tuning && o.tuning !== MATMUL_TUNING ? codeFor(o.tuning, b) : CODE[b];
-  // vec4a has no TRANS_A override (A is never transposed there).
-  const constants: Record<string, number> = { TRANS_B: o.transB ? 1 : 0, ACCUMULATE: o.accumulate ? 1 : 0 };
+export function matmulBody(o: MatmulOptions, K: number, N: number): MatmulBody {
+  const vec4a = !o.transA && K > 0 && K % 4 === 0;
+  const vec4ab = vec4a && !o.transB && N > 0 && N % 4 === 0;
+  const block = o.tuning ?? (vec4ab ? MATMUL_TUNING.block16 : MATMUL_TUNING.block8);
+  if (block.TM === 16 && block.TN === 16) {
+    if (!vec4ab) {
+      throw new Error(`matmul: the 16 x 16 block needs untransposed A and B with K and N multiples of 4 and > 0, got K=${K} N=${N}${o.transA ? ' transA' : ''}${o.transB ? ' transB' : ''}; use the 8 x 8 block (MATMUL_TUNING.block8) or no tuning`);
+    }
+    return 'vec4ab';
+  }
+  if (block.TM === 8 && block.TN === 8) return vec4a ? 'vec4a' : 'scalar';
+  throw new Error(`matmul: no body is written for a ${block.TM} x ${block.TN} block; the blocks are 16 x 16 and 8 x 8 (MATMUL_TUNING)`);
+}
+
+/** The tuning a launch uses: the given one, or the MATMUL_TUNING entry of the body it selects. */
+export function matmulTuning(o: MatmulOptions, K: number, N: number): MatmulTuning {
+  return o.tuning ?? TUNING_OF[matmulBody(o, K, N)];
+}
+
+/** The kernel for these options, the reduction length K and the output width N. */
+export function matmulKernel(o: MatmulOptions, K: number, N: number): KernelSource {
+  const b = matmulBody(o, K, N);
+  const suffix = { scalar: '', vec4a: '_v4', vec4ab: '_v4ab' }[b];
+  const name = `matmul_${o.transA ? 't' : 'n'}${o.transB ? 't' : 'n'}${o.accumulate ? '_acc' : ''}${suffix}`;
+  const code = o.tuning && !sameShape(o.tuning, TUNING_OF[b]) ? codeFor(o.tuning, b) : CODE[b];
+  // vec4a has no TRANS_A override (A is never transposed there), vec4ab neither TRANS_A nor TRANS_B.
+  const constants: Record<string, number> = { ACCUMULATE: o.accumulate ? 1 : 0 };
+  if (b !== 'vec4ab') constants.TRANS_B = o.transB ? 1 : 0;
   if (b === 'scalar') constants.TRANS_A = o.transA ? 1 : 0;
   return { name, code, constants };
 }
@@ -89,8 +143,8 @@ export function matmulInto(gpu: Gpu, c: Tensor, a: Tensor, b: Tensor, o: MatmulO
     ['u32', M * K], ['u32', K * N], ['u32', M * N],
     ['f32', o.alpha ?? 1],
   ]);
-  const t = o.tuning ?? MATMUL_TUNING;
-  gpu.dispatch(matmulKernel(o, K), [c, a, b], dispatch2d(M, N, t.WG_Y * t.TM, t.WG_X * t.TN, gpu.maxWorkgroupsPerDimension, batch), params);
+  const t = matmulTuning(o, K, N);
+  gpu.dispatch(matmulKernel(o, K, N), [c, a, b], dispatch2d(M, N, t.WG_Y * t.TM, t.WG_X * t.TN, gpu.maxWorkgroupsPerDimension, batch), params);
 }
 
 /** Allocates C and records the product. */

@@ -6,7 +6,7 @@
  * Legend: N tokens, H hidden, E experts, K top-k.
  */
 import { dispatch1d, packParams, wgslConsts, type Gpu, type KernelSource, type Tensor } from '../../engine/gpu/index.ts';
-import { matmul } from '../matmul/matmul.ts';
+import { matmul, matmulTuning } from '../matmul/matmul.ts';
 import { routerMatmulTuning } from './router-matmul.ts';
 import backwardBody from './route-backward.wgsl.ts';
 import { ROUTER_TUNING } from './router.ts';
@@ -95,7 +95,8 @@ export function routerBackward(gpu: Gpu, saved: RouterSaved, dWeight_NK: Tensor,
     throw new Error(`${name} backward: x_NH [${saved.x_NH.shape.join(', ')}], wg_HE [${saved.wg_HE.shape.join(', ')}] and probs_NE [${saved.probs_NE.shape.join(', ')}] disagree on N, H or E`);
   }
   const dLogits_NE = routerLogitsBackward(gpu, saved, dWeight_NK, opts);
-  const dx_NH = matmul(gpu, dLogits_NE, saved.wg_HE, { transB: true, tuning: routerMatmulTuning(N, H) }, `${name}.dx_NH`);
-  const dWg_HE = matmul(gpu, saved.x_NH, dLogits_NE, { transA: true, tuning: routerMatmulTuning(H, E) }, `${name}.dWg_HE`);
+  // Transposed layouts: both products get the 8 x 8 block.
+  const dx_NH = matmul(gpu, dLogits_NE, saved.wg_HE, { transB: true, tuning: routerMatmulTuning(N, H, matmulTuning({ transB: true }, E, H)) }, `${name}.dx_NH`);
+  const dWg_HE = matmul(gpu, saved.x_NH, dLogits_NE, { transA: true, tuning: routerMatmulTuning(H, E, matmulTuning({ transA: true }, N, E)) }, `${name}.dWg_HE`);
   return { dLogits_NE, dx_NH, dWg_HE };
 }

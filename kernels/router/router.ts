@@ -8,7 +8,7 @@
  * Legend: N tokens, H hidden, E experts, K top-k, B blocks of BT tokens.
  */
 import { dispatch1d, packParams, wgslConsts, type Gpu, type KernelSource, type Tensor } from '../../engine/gpu/index.ts';
-import { matmul } from '../matmul/matmul.ts';
+import { matmul, matmulTuning } from '../matmul/matmul.ts';
 import { routerMatmulTuning } from './router-matmul.ts';
 import lossesBody from './route-losses.wgsl.ts';
 import partialsBody from './route-partials.wgsl.ts';
@@ -70,7 +70,9 @@ export function routerForward(gpu: Gpu, x_NH: Tensor, wg_HE: Tensor, opts: Route
     throw new Error(`${name} forward: x_NH [${x_NH.shape.join(', ')}] and wg_HE [${wg_HE.shape.join(', ')}] disagree on H; wg must be [H, E]`);
   }
   checkRouting(name, wg_HE.shape[1], opts); // before any work is recorded
-  const tuning = routerMatmulTuning(x_NH.shape[0], wg_HE.shape[1]);
+  const [N, H] = x_NH.shape;
+  const E = wg_HE.shape[1];
+  const tuning = routerMatmulTuning(N, E, matmulTuning({}, H, E));
   const logits_NE = matmul(gpu, x_NH, wg_HE, { tuning }, `${name}.logits_NE`);
   const out = routeLogits(gpu, logits_NE, opts);
   gpu.release(logits_NE);

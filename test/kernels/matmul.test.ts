@@ -1,21 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import { matmul, matmulInto } from '../../kernels/matmul/matmul.ts';
+import { MATMUL_TUNING, matmul, matmulBody, matmulInto } from '../../kernels/matmul/matmul.ts';
 import { matmulRef } from '../../kernels/matmul/reference.ts';
 import { expectClose } from '../helpers/numerics.ts';
 import { randomArray } from '../helpers/rng.ts';
 import { testGpu } from '../helpers/gpu.ts';
 
-// Shapes: square, sizes not a multiple of the 64x64 tile, K = 1, skinny, empty K.
+// Shapes [M, K, N]: square, sizes not a multiple of the workgroup tiles (32 x 64 for the 8 x 8
+// block, 64 x 64 for the 16 x 16 one), K = 1, skinny. Untransposed operands take the 16 x 16 body
+// (vec4ab) when K and N are multiples of 4, else the vec4a body when K is, else the scalar one.
 const SHAPES: Array<[number, number, number]> = [
   [64, 64, 64],
   [37, 53, 29],
   [5, 1, 7],
   [1, 130, 3],
   [130, 17, 65],
-  // K % 4 == 0 (untransposed A is read as vec4): ragged M and N, K = 4, several row and column blocks.
+  // K % 4 == 0, N % 4 != 0 (untransposed A read as vec4): ragged M and N, K = 4, several row and column blocks.
   [37, 52, 29],
   [3, 4, 5],
   [130, 20, 65],
+  // K and N multiples of 4 (both read as vec4 when untransposed): ragged M; the last 16-column block
+  // holds 4, 8 or 12 columns; one row; K = 4; several row and column workgroups.
+  [37, 52, 36],
+  [17, 36, 24],
+  [65, 8, 140],
+  [1, 4, 4],
+  [130, 20, 68],
 ];
 
 describe('matmul', () => {
@@ -36,11 +45,11 @@ describe('matmul', () => {
     }
   }
 
-  // K = 32 takes the vec4 body (untransposed A, K % 4 == 0), K = 33 the scalar one.
-  for (const K of [33, 32]) {
-    it(`accumulates with alpha and runs batched products (K=${K})`, async () => {
+  // K = 33 takes the scalar body, K = 32 the vec4a one (N = 21), K = 32 with N = 24 the vec4ab one.
+  for (const [K, N] of [[33, 21], [32, 21], [32, 24]]) {
+    it(`accumulates with alpha and runs batched products (K=${K} N=${N}: ${matmulBody({}, K, N)})`, async () => {
       const gpu = await testGpu();
-      const [batch, M, N] = [3, 19, 21];
+      const [batch, M] = [3, 19];
       const a = randomArray(batch * M * K, 1);
       const b = randomArray(batch * K * N, 2);
       const c0 = randomArray(batch * M * N, 3);
@@ -52,6 +61,30 @@ describe('matmul', () => {
       gpu.release(A, B, C);
     });
   }
+
+  it('picks the body from the layout, or from the block of a given tuning', () => {
+    expect(matmulBody({}, 64, 64)).toBe('vec4ab');
+    expect(matmulBody({}, 64, 66)).toBe('vec4a');
+    expect(matmulBody({ transB: true }, 64, 64)).toBe('vec4a');
+    expect(matmulBody({}, 66, 64)).toBe('scalar');
+    expect(matmulBody({ transA: true }, 64, 64)).toBe('scalar');
+    expect(matmulBody({}, 0, 64)).toBe('scalar');
+    expect(matmulBody({ tuning: MATMUL_TUNING.block8 }, 64, 64)).toBe('vec4a');
+    expect(() => matmulBody({ transB: true, tuning: MATMUL_TUNING.block16 }, 64, 64)).toThrow(/16 x 16 block needs untransposed A and B.*K=64 N=64 transB/);
+    expect(() => matmulBody({ tuning: { WG_X: 8, WG_Y: 4, TM: 16, TN: 8 } }, 64, 64)).toThrow(/no body is written for a 16 x 8 block/);
+  });
+
+  it('runs the plain layout on the 8 x 8 block when a tuning asks for it (as the router does)', async () => {
+    const gpu = await testGpu();
+    const [M, K, N] = [37, 52, 36];
+    const a = randomArray(M * K, 11);
+    const b = randomArray(K * N, 12);
+    const A = gpu.upload(a, [M, K], 'A');
+    const B = gpu.upload(b, [K, N], 'B');
+    const C = matmul(gpu, A, B, { tuning: { WG_X: 2, WG_Y: 16, TM: 8, TN: 8 } });
+    expectClose('C', await gpu.readF32(C), matmulRef(a, b, M, K, N, {}));
+    gpu.release(A, B, C);
+  });
 
   it('K = 0 gives zeros, and mismatched shapes name both operands', async () => {
     const gpu = await testGpu();

@@ -1,6 +1,7 @@
 /**
  * matmul in every transpose combination against the float64 reference, on
- * shapes that are not multiples of the 32 x 64 workgroup tile, plus the batched
+ * shapes that are not multiples of the workgroup tiles (32 x 64 for the 8 x 8
+ * block, 64 x 64 for the 16 x 16 one), plus the batched
  * accumulate path and K = 0. Smaller than test/kernels/matmul.test.ts: these
  * exist to catch runtime differences (wgpu vs Dawn validation, WGSL
  * compilers), not to re-test the kernel's arithmetic exhaustively.
@@ -29,13 +30,14 @@ const SHAPES: ReadonlyArray<readonly [number, number, number]> = [
   [37, 53, 29], // every dimension ragged against the tiles
   [5, 1, 7], // K = 1
   [1, 70, 3], // one output row: 7 of the 8 block rows read clamped, never stored; K % 4 != 0: the scalar body's k loop
+  [37, 52, 36], // K and N multiples of 4: untransposed, the 16 x 16 body (vec4 A and B, C); its last column block holds 4 columns
 ];
 
 const products: SharedCase[] = [];
 for (const [M, K, N] of SHAPES) {
   for (const transA of [false, true]) {
     for (const transB of [false, true]) {
-      // Every transpose variant on the ragged shape; the small shapes once each with and without transposes.
+      // Every transpose variant on the ragged shapes; the small shapes once each with and without transposes.
       if (M !== 37 && transA !== transB) continue;
       products.push({
         name: `matmul: op(A)[${M},${K}]·op(B)[${K},${N}] transA=${transA} transB=${transB}`,
