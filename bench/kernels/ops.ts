@@ -66,6 +66,23 @@ export function workOf(op: OpName, s: Shape): number {
   }
 }
 
+/**
+ * The largest tensor `op` binds at shape `s` (inputs, outputs and the
+ * engine's intermediates), for the check against the adapter's
+ * maxStorageBufferBindingSize: name, shape and bytes (f32).
+ */
+export function largestTensor(op: OpName, s: Shape): { name: string; shape: number[]; bytes: number } {
+  const { N, H, E, K, F } = s;
+  const candidates: Array<[string, number[]]> =
+    op === 'matmul'
+      ? [['x_NH', [N, H]], ['w_HF', [H, F]], ['c_NF', [N, F]]]
+      : op.startsWith('router')
+        ? [['x_NH', [N, H]], ['wg_HE', [H, E]], ['probs_NE', [N, E]]]
+        : [['expert weights w_EHF', [E, H, F]], ['x_NH', [N, H]], ['hidden activations [N·K, F]', [N * K, F]]];
+  const sized = candidates.map(([name, shape]) => ({ name, shape, bytes: 4 * shape.reduce((a, b) => a * b, 1) }));
+  return sized.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+}
+
 /** Throughput in the op's unit from seconds per run. */
 export function throughput(op: OpName, s: Shape, seconds: number): number {
   return workOf(op, s) / seconds / (unitOf(op) === 'Mtok/s' ? 1e6 : 1e9);
@@ -109,7 +126,12 @@ function uniform(n: number, scale: number, r: () => number): Float32Array {
   return out;
 }
 
-export function makeInputs(s: Shape, seed = 1): Inputs {
+/**
+ * `experts: false` leaves the expert weights empty (for shapes where no
+ * experts op is measured: at the largest shape they are gigabytes); dOut_NH,
+ * drawn after them, then differs, but only the experts ops read it.
+ */
+export function makeInputs(s: Shape, seed = 1, o: { experts?: boolean } = {}): Inputs {
   const { N, H, E, K, F } = s;
   if (K > E) throw new Error(`bench inputs: K=${K} exceeds E=${E}`);
   const r = rng(seed);
@@ -135,9 +157,9 @@ export function makeInputs(s: Shape, seed = 1): Inputs {
     dWeight_NK: uniform(N * K, 1, r),
     idx_NK: idx,
     weight_NK: weight,
-    wGate_EHF: uniform(E * H * F, 1 / Math.sqrt(H), r),
-    wUp_EHF: uniform(E * H * F, 1 / Math.sqrt(H), r),
-    wDown_EFH: uniform(E * F * H, 1 / Math.sqrt(F), r),
+    wGate_EHF: o.experts === false ? new Float32Array(0) : uniform(E * H * F, 1 / Math.sqrt(H), r),
+    wUp_EHF: o.experts === false ? new Float32Array(0) : uniform(E * H * F, 1 / Math.sqrt(H), r),
+    wDown_EFH: o.experts === false ? new Float32Array(0) : uniform(E * F * H, 1 / Math.sqrt(F), r),
     dOut_NH: uniform(N * H, 1, r),
   };
 }

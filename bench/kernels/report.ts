@@ -34,6 +34,13 @@ export interface Skipped {
   readonly reason: string;
 }
 
+/** A shape measured smaller than requested (software adapter), and why. */
+export interface Shrunk {
+  readonly requested: Shape;
+  readonly measured: Shape;
+  readonly reason: string;
+}
+
 const IMPL_ORDER: readonly Impl[] = ['moe-engine', 'jax-js', 'tfjs', 'cpu'];
 
 function fmt(v: number | undefined): string {
@@ -45,8 +52,13 @@ function shapeKey(s: Shape): string {
   return `${s.N}/${s.H}/${s.E}/${s.K}/${s.F}`;
 }
 
-/** The table: op, shape (N/H/E/K/F), unit, one column per implementation, then moe-engine ÷ each other and ÷ the faster peer. */
-export function formatTable(rows: readonly Row[], impls: readonly Impl[]): string {
+/**
+ * The table: op, shape (N/H/E/K/F), unit, one column per implementation, then
+ * moe-engine ÷ each other and ÷ the faster peer. A shape measured smaller than
+ * requested is marked * and a note under the table names the requested one.
+ */
+export function formatTable(rows: readonly Row[], impls: readonly Impl[], shrunk: readonly Shrunk[] = []): string {
+  const cut = new Map(shrunk.map((c) => [shapeKey(c.measured), c]));
   const cols = IMPL_ORDER.filter((i) => impls.includes(i));
   const others = cols.filter((i) => i !== 'moe-engine');
   const peers = others.filter((i) => i !== 'cpu');
@@ -61,7 +73,8 @@ export function formatTable(rows: readonly Row[], impls: readonly Impl[]): strin
   for (const group of groups.values()) {
     const by = new Map(group.map((r) => [r.impl, r]));
     const engine = by.get('moe-engine');
-    const line = [group[0].op, shapeKey(group[0].shape), group[0].unit, ...cols.map((i) => fmt(by.get(i)?.value))];
+    const key = shapeKey(group[0].shape);
+    const line = [group[0].op, cut.has(key) ? `${key}*` : key, group[0].unit, ...cols.map((i) => fmt(by.get(i)?.value))];
     const ratio = (v: number | undefined) => (engine && v ? `${(engine.value / v).toFixed(2)}x` : '—');
     if (cols.includes('moe-engine')) {
       for (const o of others) line.push(ratio(by.get(o)?.value));
@@ -73,5 +86,6 @@ export function formatTable(rows: readonly Row[], impls: readonly Impl[]): strin
     lines.push(line);
   }
   const widths = header.map((_, c) => Math.max(...lines.map((l) => l[c].length)));
-  return lines.map((l) => l.map((cell, c) => (c < 3 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')).join('\n');
+  const notes = [...cut.entries()].map(([key, c]) => `* ${key}: requested ${shapeKey(c.requested)}; ${c.reason}`);
+  return [...lines.map((l) => l.map((cell, c) => (c < 3 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')), ...notes].join('\n');
 }

@@ -19,10 +19,10 @@ import { installNavigatorGpu } from '../peers/webgpu-env.ts';
 import { checkReferenceGradients } from '../reference.ts';
 import { engineBackend, loadEngineModules } from './engine.ts';
 import {
-  IMPLS, OPS, SHAPES, VALIDATION_SHAPE, makeInputs, shapeLabel, throughput, unitOf, workOf,
+  IMPLS, OPS, SHAPES, VALIDATION_SHAPE, largestTensor, makeInputs, shapeLabel, throughput, unitOf, workOf,
   type Backend, type Impl, type Inputs, type OpName, type Prepared, type Shape,
 } from './ops.ts';
-import { formatTable, type Row, type Skipped } from './report.ts';
+import { formatTable, type Row, type Shrunk, type Skipped } from './report.ts';
 import { timeInterleaved, timeOnce } from './timing.ts';
 import { checkOutputs, expectedOutputs, sampleTokens } from './validate.ts';
 
@@ -103,13 +103,21 @@ function parseArgs(argv: readonly string[]): Options {
 
 /**
  * On a software adapter the two largest shapes take minutes per run; their N
- * is cut so that N·H <= 2^20 (H, E, K, F unchanged) unless --full-size.
+ * is cut so that N·H <= 2^20 (H, E, K, F unchanged) unless --full-size. The
+ * record says what was cut and why.
  */
 const SOFTWARE_MAX_NH = 1 << 20;
-function shrinkForSoftware(s: Shape): Shape {
-  if (s.N * s.H <= SOFTWARE_MAX_NH) return s;
-  return { ...s, N: Math.max(1, Math.floor(SOFTWARE_MAX_NH / s.H)) };
+function shrinkForSoftware(s: Shape): Shrunk | null {
+  if (s.N * s.H <= SOFTWARE_MAX_NH) return null;
+  const measured = { ...s, N: Math.max(1, Math.floor(SOFTWARE_MAX_NH / s.H)) };
+  return {
+    requested: s,
+    measured,
+    reason: `software adapter: N·H = ${s.N * s.H} > 2^20 (such shapes take minutes per run there); N cut to ${measured.N}, H, E, K, F kept (--full-size keeps N)`,
+  };
 }
+
+const gib = (bytes: number) => (bytes / 2 ** 30).toFixed(bytes < 2 ** 30 ? 2 : 1);
 
 function packageVersion(name: string): string {
   try {
@@ -198,14 +206,33 @@ async function main(): Promise<void> {
   /** The same, per shape too: a forward's rate at this shape bounds its backward's. */
   const secondsPerWorkAt = new Map<string, number>();
   const software = gpu.adapter.isFallback;
+  const shrunk: Shrunk[] = [];
+  const maxBinding = gpu.limits.maxStorageBufferBindingSize;
   const loadStart = loadavg()[0];
   for (const requested of o.shapes) {
-    const shape = software && !o.fullSize ? shrinkForSoftware(requested) : requested;
-    if (shape !== requested) log(`\nshape ${shapeLabel(requested)}: N cut to ${shape.N} on this software adapter (--full-size keeps it)`);
+    const cut = software && !o.fullSize ? shrinkForSoftware(requested) : null;
+    const shape = cut?.measured ?? requested;
+    if (cut) {
+      shrunk.push(cut);
+      log(`\nshape ${shapeLabel(requested)}: measured as ${shapeLabel(shape)}: ${cut.reason}`);
+    }
     log(`\n== ${shapeLabel(shape)}`);
-    const inputs = makeInputs(shape, 1);
-    const tokens = sampleTokens(shape.N);
+    // An op whose largest tensor exceeds the adapter's binding limit cannot run on it; its inputs
+    // (the expert weights at the largest shape are gigabytes) are not even generated.
+    const ops: OpName[] = [];
     for (const op of o.ops) {
+      const big = largestTensor(op, shape);
+      if (big.bytes <= maxBinding) {
+        ops.push(op);
+        continue;
+      }
+      const reason = `${big.name} [${big.shape.join(', ')}] f32 is ${gib(big.bytes)} GiB, above this adapter's maxStorageBufferBindingSize (${gib(maxBinding)} GiB); not run by any implementation`;
+      log(`  ${op}: skipped: ${reason}`);
+      for (const b of backends) skipped.push({ op, shape, impl: b.impl, variant: '', reason });
+    }
+    const inputs = makeInputs(shape, 1, { experts: ops.some((op) => op.startsWith('experts')) });
+    const tokens = sampleTokens(shape.N);
+    for (const op of ops) {
       const want = expectedOutputs(op, inputs, tokens);
       const entries: { impl: Impl; variant: string; p: Prepared; firstS: number }[] = [];
       for (const b of backends) {
@@ -264,7 +291,7 @@ async function main(): Promise<void> {
     }
   }
 
-  const table = formatTable(rows, o.impls);
+  const table = formatTable(rows, o.impls, shrunk);
   log(`\n${table}`);
   for (const s of skipped) log(`not measured: ${s.op} ${shapeLabel(s.shape)} ${s.impl}${s.variant ? ` (${s.variant})` : ''}: ${s.reason}`);
   const result = {
@@ -281,6 +308,7 @@ async function main(): Promise<void> {
     options: { ...o, shapes: o.shapes.map(shapeLabel) },
     date: new Date().toISOString(),
     rows: rows.map((r) => ({ ...r, value: Number(r.value.toPrecision(4)) })),
+    shrunk: shrunk.map((c) => ({ requested: shapeLabel(c.requested), measured: shapeLabel(c.measured), reason: c.reason })),
     skipped: skipped.map((s) => ({ ...s, shape: shapeLabel(s.shape) })),
     table,
   };
