@@ -86,8 +86,15 @@ export function s3ConfigFromEnv(env: Environment = process.env): S3Config {
   };
 }
 
-/** An SDK client for `config`, tolerant of S3-compatible servers. */
-export function createS3Client(config: S3Config): S3Client {
+export interface S3ClientLimits {
+  /** Silence on a socket after which a request fails (0 in the SDK: wait forever). */
+  readonly socketTimeoutMs: number;
+  readonly connectionTimeoutMs: number;
+  readonly maxAttempts: number;
+}
+
+/** An SDK client for `config`, tolerant of S3-compatible servers, that gives up on a server that stops answering. */
+export function createS3Client(config: S3Config, limits: S3ClientLimits): S3Client {
   // The pinned SDK runs on Node 20; its warning is about SDK releases after January 2027,
   // which this project does not install. Printed at every run it would bury real warnings.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -101,5 +108,7 @@ export function createS3Client(config: S3Config): S3Client {
     // Integrity is checked end to end by the manifest's sha256 anyway.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    requestHandler: { connectionTimeout: limits.connectionTimeoutMs, socketTimeout: limits.socketTimeoutMs },
+    maxAttempts: limits.maxAttempts,
   });
 }

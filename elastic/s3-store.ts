@@ -52,7 +52,16 @@ export interface S3StoreOptions {
   readonly listPageSize?: number;
   /** Receives one line per upload, prune and download (already redacted). */
   readonly log?: (line: string) => void;
+  /** A request whose socket stays silent this long fails (a hung server must not hang training's exit). */
+  readonly socketTimeoutMs?: number;
+  readonly connectionTimeoutMs?: number;
+  /** Tries per request, the first included (the SDK's retry with backoff). */
+  readonly maxAttempts?: number;
 }
+
+export const DEFAULT_SOCKET_TIMEOUT_MS = 60_000;
+export const DEFAULT_CONNECTION_TIMEOUT_MS = 10_000;
+export const DEFAULT_MAX_ATTEMPTS = 3;
 
 /** A local file to mirror: `name` is its file name inside the remote step directory. */
 export interface LocalFile {
@@ -94,7 +103,11 @@ export class S3Store implements CheckpointStore {
   constructor(options: S3StoreOptions) {
     this.location = options.location;
     this.config = options.config ?? s3ConfigFromEnv();
-    this.client = createS3Client(this.config);
+    this.client = createS3Client(this.config, {
+      socketTimeoutMs: positiveInteger(options.socketTimeoutMs ?? DEFAULT_SOCKET_TIMEOUT_MS, 'socketTimeoutMs'),
+      connectionTimeoutMs: positiveInteger(options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS, 'connectionTimeoutMs'),
+      maxAttempts: positiveInteger(options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, 'maxAttempts'),
+    });
     this.multipartThresholdBytes = positiveInteger(options.multipartThresholdBytes ?? DEFAULT_MULTIPART_THRESHOLD_BYTES, 'multipartThresholdBytes');
     this.partSizeBytes = positiveInteger(options.partSizeBytes ?? DEFAULT_PART_SIZE_BYTES, 'partSizeBytes');
     this.listPageSize = positiveInteger(options.listPageSize ?? DEFAULT_LIST_PAGE_SIZE, 'listPageSize');

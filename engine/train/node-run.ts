@@ -165,6 +165,7 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
     await checkpointer.flush();
     if (mirror && remote) {
       // The newest step should leave the machine before the run ends (a pod's disk may not outlive it).
+      if (mirror.queueDepth > 0) io.out(`remote checkpoints: copying step=${checkpointer.lastCommittedStep} to ${remote.tier.uri} before exit...`);
       if (await mirror.flush()) io.out(`remote checkpoints: step=${mirror.lastMirroredStep} copied to ${remote.tier.uri}`);
       else io.err(`warning: the newest checkpoint is only on local disk (${store.root}): ${mirror.lastError}`);
       telemetry.write(checkpointRecord(trainer.step, checkpointer, mirror));

@@ -243,6 +243,23 @@ describe('S3Store against s3rver', () => {
     noBucket.close();
   });
 
+  it('gives up on a server that stops answering (socket timeout, then retries) instead of hanging, and works again once it answers', async () => {
+    const hung = S3Store.fromUri(`s3://${BUCKET}/runs/hung/`, { socketTimeoutMs: 500, maxAttempts: 2, log: (line) => produced.push(line) });
+    server.pause();
+    try {
+      const started = performance.now();
+      const message = await failure(hung.writeAtomic('x', new Uint8Array([1, 2, 3])));
+      expect(message).toMatch(/S3 PutObject s3:\/\/ckpt-test\/runs\/hung\/x failed: TimeoutError: .*timed out after 500 ms of inactivity/);
+      // Two attempts of 0.5 s plus the SDK's backoff: seconds, not forever.
+      expect(performance.now() - started).toBeLessThan(20_000);
+    } finally {
+      server.resume();
+    }
+    await hung.writeAtomic('x', new Uint8Array([1, 2, 3]));
+    expect(Array.from(await hung.read('x'))).toEqual([1, 2, 3]);
+    hung.close();
+  }, 60_000);
+
   it('never puts a credential value into a log line or error message', () => {
     expect(produced.length).toBeGreaterThan(10);
     expect(produced.some((line) => line.includes('s3 mirror: step 7 committed'))).toBe(true);

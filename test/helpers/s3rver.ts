@@ -39,6 +39,9 @@ export interface S3rverHandle {
   settle(): Promise<S3rverRequest[]>;
   /** Everything the child wrote, for diagnostics. */
   readonly output: string[];
+  /** SIGSTOP / SIGCONT the server: a hung peer whose sockets stay open. */
+  pause(): void;
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -130,8 +133,15 @@ export async function startS3rver(options: S3rverOptions): Promise<S3rverHandle>
       waiting.delete(path);
       return requests;
     },
+    pause: () => {
+      child.kill('SIGSTOP');
+    },
+    resume: () => {
+      child.kill('SIGCONT');
+    },
     stop: async () => {
       if (child.exitCode === null) {
+        child.kill('SIGCONT');
         const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
         child.stdin?.end();
         await exited;
