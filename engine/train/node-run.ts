@@ -77,6 +77,7 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
   const store = openLocalStore(config, warn);
   let remote;
   try {
+    if (config.checkpoint.remote_uri !== null) io.out(`remote checkpoints: listing ${config.checkpoint.remote_uri} ...`);
     remote = await openRemote(config, o.env, () => {});
   } catch (e) {
     if (e instanceof RemoteTierError) {
