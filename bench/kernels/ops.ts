@@ -67,6 +67,16 @@ export function workOf(op: OpName, s: Shape): number {
 }
 
 /**
+ * The arithmetic a variant performs, for estimating its run time at one shape
+ * from its rate at another: a dense variant of the experts computes every
+ * expert for every token, E/K times the routed work, so its time grows with
+ * E/K too. (Throughput is still reported against workOf.)
+ */
+export function computedWork(op: OpName, s: Shape, variant: string): number {
+  return workOf(op, s) * (op.startsWith('experts') && variant === 'dense' ? s.E / s.K : 1);
+}
+
+/**
  * The largest tensor `op` binds at shape `s` (inputs, outputs and the
  * engine's intermediates), for the check against the adapter's
  * maxStorageBufferBindingSize: name, shape and bytes (f32).

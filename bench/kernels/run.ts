@@ -19,7 +19,7 @@ import { installNavigatorGpu } from '../peers/webgpu-env.ts';
 import { checkReferenceGradients } from '../reference.ts';
 import { engineBackend, loadEngineModules } from './engine.ts';
 import {
-  IMPLS, OPS, SHAPES, VALIDATION_SHAPE, largestTensor, makeInputs, shapeLabel, throughput, unitOf, workOf,
+  IMPLS, OPS, SHAPES, VALIDATION_SHAPE, computedWork, largestTensor, makeInputs, shapeLabel, throughput, unitOf,
   type Backend, type Impl, type Inputs, type OpName, type Prepared, type Shape,
 } from './ops.ts';
 import { formatTable, type Row, type Shrunk, type Skipped } from './report.ts';
@@ -243,8 +243,9 @@ async function main(): Promise<void> {
           // shape: a backward costs at least what its forward does, so the estimate errs low.
           const fwd = op.endsWith('_fwd_bwd') ? (op.replace('_fwd_bwd', '_fwd') as OpName) : null;
           const fwdRate = fwd ? secondsPerWorkAt.get(`${key(b.impl, fwd, variant)}|${shapeLabel(shape)}`) : undefined;
-          const rate = secondsPerWork.get(k) ?? (fwd && fwdRate !== undefined ? (fwdRate * workOf(fwd, shape)) / workOf(op, shape) : 0);
-          const est = rate * workOf(op, shape);
+          const work = computedWork(op, shape, variant);
+          const rate = secondsPerWork.get(k) ?? (fwd && fwdRate !== undefined ? (fwdRate * computedWork(fwd, shape, variant)) / work : 0);
+          const est = rate * work;
           if (est > o.maxRunS) {
             const from = secondsPerWork.has(k) ? 'the previous shape' : `its forward at this shape`;
             skipped.push({ op, shape, impl: b.impl, variant, reason: `estimated ${est.toFixed(0)} s per run (from ${from}) > --max-run ${o.maxRunS}` });
@@ -260,7 +261,7 @@ async function main(): Promise<void> {
           // The first run compiles every shader (about a second each on software WebGPU), so it may take far longer than later ones.
           if (entry.firstS > FIRST_RUN_ALLOWANCE * o.maxRunS) {
             entry.p.dispose();
-            secondsPerWork.set(k, entry.firstS / workOf(op, shape));
+            secondsPerWork.set(k, entry.firstS / computedWork(op, shape, variant));
             skipped.push({ op, shape, impl: b.impl, variant, reason: `first run took ${entry.firstS.toFixed(0)} s > ${FIRST_RUN_ALLOWANCE} x --max-run ${o.maxRunS}` });
             log(`  ${op} ${b.impl} (${variant}): first run took ${entry.firstS.toFixed(1)} s; not timed further`);
             continue;
@@ -274,8 +275,8 @@ async function main(): Promise<void> {
       const byImpl = new Map<Impl, Row>();
       entries.forEach((e, i) => {
         const t = timings[i];
-        secondsPerWork.set(key(e.impl, op, e.variant), t.medianS / workOf(op, shape));
-        secondsPerWorkAt.set(`${key(e.impl, op, e.variant)}|${shapeLabel(shape)}`, t.medianS / workOf(op, shape));
+        secondsPerWork.set(key(e.impl, op, e.variant), t.medianS / computedWork(op, shape, e.variant));
+        secondsPerWorkAt.set(`${key(e.impl, op, e.variant)}|${shapeLabel(shape)}`, t.medianS / computedWork(op, shape, e.variant));
         const value = throughput(op, shape, t.medianS);
         log(`  ${op.padEnd(15)} ${`${e.impl}${e.variant ? ` (${e.variant})` : ''}`.padEnd(22)} ${value.toPrecision(3).padStart(8)} ${unitOf(op)}  median ${(t.medianS * 1e3).toFixed(1)} ms of ${t.reps}, cpu ${(t.cpuMedianS * 1e3).toFixed(0)} ms, first ${(e.firstS * 1e3).toFixed(0)} ms`);
         const prev = byImpl.get(e.impl);
