@@ -45,6 +45,11 @@ export interface CheckpointerOptions {
   readonly pinned?: () => readonly number[];
 }
 
+/** A background save failed; later saves and flush() rethrow it. */
+export class CheckpointSaveError extends Error {
+  override name = 'CheckpointSaveError';
+}
+
 export class Checkpointer {
   readonly depth: number;
   /** Saves queued and not started, oldest first. */
@@ -54,7 +59,7 @@ export class Checkpointer {
   /** Every write and retention pass runs in this one chain, one at a time. */
   private chain: Promise<void> = Promise.resolve();
   private readonly waiters: (() => void)[] = [];
-  private failure: Error | null = null;
+  private failure: CheckpointSaveError | null = null;
   /** Milliseconds the last committed save took from save() to its manifest on disk; null before the first. */
   lastCommitMs: number | null = null;
   lastCommittedStep: number | null = null;
@@ -113,10 +118,11 @@ export class Checkpointer {
       await this.write(snap);
       this.lastCommitMs = performance.now() - queuedAt;
       this.lastCommittedStep = snap.step;
+      this.trusted.add(snap.step);
       this.o.onCommit?.(snap.step);
       await this.prune();
     } catch (e) {
-      this.failure ??= new Error(`checkpoint save of ${stepDir(snap.step)} to ${this.o.store.where} failed: ${(e as Error).message}`);
+      this.failure ??= new CheckpointSaveError(`checkpoint save of ${stepDir(snap.step)} to ${this.o.store.where} failed: ${(e as Error).message}`);
       this.o.warn?.(this.failure.message);
     } finally {
       this.writing = null;
@@ -177,9 +183,24 @@ export class Checkpointer {
   }
 
   /**
-   * Deletes committed steps beyond `retention` and uncommitted leftovers
-   * older than the oldest kept step; deletion mirrors writing (manifest
-   * first, so a half-deleted step is never taken for a committed one).
+   * Marks a step found in the store as good (resume verified it), so that it
+   * counts towards retention like the steps this checkpointer committed.
+   */
+  trust(step: number): void {
+    this.trusted.add(step);
+  }
+
+  private readonly trusted = new Set<number>();
+
+  /**
+   * Keeps the newest `retention` steps known to be good (committed here, or
+   * verified by resume) and deletes every step directory older than the
+   * oldest of them. A step newer than that which is not known good (a
+   * corrupt one, or one from elsewhere) is left alone: it neither counts
+   * towards retention nor gets deleted. Deletion mirrors writing: the
+   * manifest first (a half-deleted step is never taken for a committed one),
+   * then the shards; a directory holding files the checkpointer did not
+   * write is left in place with a warning.
    */
   private async prune(): Promise<void> {
     const { store } = this.o;
@@ -189,16 +210,23 @@ export class Checkpointer {
       if (step === null) continue;
       steps.push({ step, committed: (await store.list(name)).includes(MANIFEST_NAME) });
     }
-    const kept = steps.filter((s) => s.committed).map((s) => s.step).sort((a, b) => b - a).slice(0, this.o.retention);
+    const kept = steps
+      .filter((s) => s.committed && this.trusted.has(s.step))
+      .map((s) => s.step)
+      .sort((a, b) => b - a)
+      .slice(0, this.o.retention);
     if (kept.length === 0) return;
     const oldestKept = kept[kept.length - 1];
     const pinned = this.o.pinned?.() ?? [];
     for (const s of steps) {
-      if (kept.includes(s.step) || this.inFlight.includes(s.step) || pinned.includes(s.step)) continue;
-      if (!s.committed && s.step > oldestKept) continue;
+      if (s.step >= oldestKept || this.inFlight.includes(s.step) || pinned.includes(s.step)) continue;
       try {
         await store.remove(manifestPath(s.step));
-        await store.remove(stepDir(s.step));
+        for (const name of await store.list(stepDir(s.step))) if (SHARD_FILE.test(name)) await store.remove(`${stepDir(s.step)}/${name}`);
+        const foreign = await store.list(stepDir(s.step));
+        if (foreign.length === 0) await store.remove(stepDir(s.step));
+        else this.o.warn?.(`checkpoint retention: left ${stepDir(s.step)} in ${store.where}: it holds files moe-engine did not write (${foreign.join(', ')})`);
+        this.trusted.delete(s.step);
       } catch (e) {
         // A failed deletion costs disk space, never correctness: say so and go on.
         this.o.warn?.(`checkpoint retention: could not delete ${stepDir(s.step)} in ${store.where}: ${(e as Error).message}`);
@@ -206,3 +234,6 @@ export class Checkpointer {
     }
   }
 }
+
+/** The files a step directory holds when the checkpointer wrote it. */
+const SHARD_FILE = /^rank=(0|[1-9][0-9]*)\.safetensors$/;

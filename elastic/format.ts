@@ -22,7 +22,7 @@ export const shardPath = (step: number, rank: number): string => `${stepDir(step
 /** The step of a directory name `step=<N>`, or null for anything else. */
 export function parseStepDir(name: string): number | null {
   const m = /^step=(0|[1-9][0-9]*)$/.exec(name);
-  return m ? Number(m[1]) : null;
+  return m && Number.isSafeInteger(Number(m[1])) ? Number(m[1]) : null;
 }
 
 export interface ShardEntry {
@@ -106,7 +106,7 @@ export function parseManifest(bytes: Uint8Array | string, source = MANIFEST_NAME
   try {
     raw = JSON.parse(typeof bytes === 'string' ? bytes : new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (e) {
-    throw new ManifestError(`${source}: not valid JSON (${(e as Error).message}); hint: a torn or foreign file`);
+    throw new ManifestError(`${source}: not valid JSON (${(e as Error).message.replace(/\s+/g, ' ')}); hint: a torn or foreign file`);
   }
   const fail = (field: string, want: string, got: unknown): never => {
     throw new ManifestError(`${source}: field '${field}' must be ${want}, got ${JSON.stringify(got)}`);
@@ -144,6 +144,7 @@ export function parseManifest(bytes: Uint8Array | string, source = MANIFEST_NAME
   if (prng.algorithm !== 'xoshiro128**') fail('sampler.prng.algorithm', "'xoshiro128**'", prng.algorithm);
   const words = arr(prng.words, 'sampler.prng.words');
   if (words.length !== 4 || words.some((w) => !Number.isInteger(w) || (w as number) < 0 || (w as number) > 0xffffffff)) fail('sampler.prng.words', 'four u32 values', words);
+  if (words.every((w) => w === 0)) fail('sampler.prng.words', 'a state other than all zeros (invalid for xoshiro128**)', words);
   const time = str(m.time, 'time');
   if (Number.isNaN(Date.parse(time))) fail('time', 'an ISO 8601 time', time);
   return {

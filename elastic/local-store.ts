@@ -7,9 +7,11 @@
  * cleanTemporaries() (run at startup) deletes what a killed writer left.
  */
 import { readdirSync, rmSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
+import { ensureDir } from '../engine/node/dirs.ts';
+import { parseStepDir } from './format.ts';
 import { NotFoundError, type CheckpointStore } from './store.ts';
 
 export const TEMP_MARKER = '.moe-tmp-';
@@ -33,7 +35,7 @@ export class LocalStore implements CheckpointStore {
   async writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
     const target = this.abs(path);
     const dir = dirname(target);
-    await mkdir(dir, { recursive: true });
+    await ensureDir(dir);
     // Unique per process and call, so two writers never share a temporary.
     const tmp = join(dir, `${TEMP_MARKER}${process.pid}-${counter++}-${target.slice(dir.length + 1)}`);
     // fs/promises: the writes and fsyncs run on libuv's thread pool, not on the training loop's thread.
@@ -61,14 +63,22 @@ export class LocalStore implements CheckpointStore {
     try {
       return (await readdir(this.abs(dir))).filter((n) => !isTemporary(n)).sort();
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      // Absent, or a plain file where a step directory would be: nothing under it.
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return [];
       throw e;
     }
   }
 
   async remove(path: string): Promise<void> {
     const target = this.abs(path);
-    await rm(target, { recursive: true, force: true });
+    try {
+      await rm(target, { recursive: true, force: true });
+    } catch (e) {
+      // A path under a plain file (step=10 being a file) does not exist either.
+      if ((e as NodeJS.ErrnoException).code !== 'ENOTDIR') throw e;
+      return;
+    }
     try {
       await fsyncDir(dirname(target));
     } catch (e) {
@@ -78,7 +88,8 @@ export class LocalStore implements CheckpointStore {
 
   /**
    * Deletes temporaries left by killed writers in the root and each step
-   * directory; returns their paths. Call before anything writes here.
+   * directory (`step=<N>`, nothing else); returns their paths. Call before
+   * anything writes here.
    */
   cleanTemporaries(): string[] {
     const removed: string[] = [];
@@ -95,7 +106,7 @@ export class LocalStore implements CheckpointStore {
         if (isTemporary(e.name)) {
           rmSync(p, { recursive: true, force: true });
           removed.push(p);
-        } else if (e.isDirectory() && depth > 0) sweep(p, depth - 1);
+        } else if (e.isDirectory() && depth > 0 && parseStepDir(e.name) !== null) sweep(p, depth - 1);
       }
     };
     sweep(this.root, 1);

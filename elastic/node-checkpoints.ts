@@ -6,7 +6,8 @@
  * Checkpointer that hashes with node:crypto and hands each local commit to
  * the background remote mirror. Used by `moe train` and `moe ckpt`.
  */
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { ensureDirSync } from '../engine/node/dirs.ts';
 import { modelConfigHash, type MoeConfig } from '../engine/config/index.ts';
 import type { Trainer } from '../engine/train/trainer.ts';
 import { Checkpointer } from './checkpointer.ts';
@@ -25,23 +26,27 @@ export function engineVersion(): string {
   return pkg.version;
 }
 
-/** The local store for checkpoint.dir, with temporaries from killed writers removed. */
-export function openLocalStore(config: MoeConfig, warn: (m: string) => void): LocalStore {
-  const store = new LocalStore(config.checkpoint.dir);
-  const removed = store.cleanTemporaries();
-  if (removed.length > 0) warn(`checkpoint: removed ${removed.length} temporary file(s) left by an interrupted save in ${store.root}`);
-  return store;
+export class CheckpointDirError extends Error {
+  override name = 'CheckpointDirError';
 }
 
 /**
- * Loads the newest verified step into the trainer; null (and the trainer
- * untouched) when there is none. Throws CheckpointMismatchError for a
- * checkpoint of another model shape.
+ * The local store for checkpoint.dir, created if needed and with
+ * temporaries from killed writers removed. Throws CheckpointDirError when
+ * the directory cannot be created or written, before any training.
  */
-export async function resumeFromStore(trainer: Trainer, store: LocalStore, warn: (m: string) => void): Promise<ResumePoint | null> {
-  const point = await findResumePoint(store, { modelHash: modelConfigHash(trainer.config), sha256: nodeSha256, warn });
-  if (point) restoreTrainer(trainer, point.snapshot, `${store.root}/step=${point.snapshot.step}`);
-  return point;
+export function openLocalStore(config: MoeConfig, warn: (m: string) => void): LocalStore {
+  const dir = config.checkpoint.dir;
+  try {
+    ensureDirSync(dir);
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    throw new CheckpointDirError(`checkpoint.dir ${dir} cannot be used: ${(e as Error).message}`);
+  }
+  const store = new LocalStore(dir);
+  const removed = store.cleanTemporaries();
+  if (removed.length > 0) warn(`checkpoint: removed ${removed.length} temporary file(s) left by an interrupted save in ${store.root}`);
+  return store;
 }
 
 /**
@@ -68,18 +73,22 @@ export interface ResumeResult {
 }
 
 /**
- * Resume from the newest verified local step; when none verifies and there
- * is a remote tier, the newest verified remote step is written into the
- * local tier (shards, then manifest) and loaded from there.
+ * Resume from the newest verified step of either tier: the local one, unless
+ * the remote tier holds a newer step that verifies (a machine whose disk kept
+ * an older copy); that step is first written into the local tier (shards,
+ * then manifest) and loaded from there. Throws CheckpointMismatchError for a
+ * checkpoint of another model shape.
  */
 export async function resumeFromTiers(trainer: Trainer, store: LocalStore, remote: RemoteTier | null, warn: (m: string) => void): Promise<ResumeResult | null> {
-  const local = await resumeFromStore(trainer, store, warn);
-  if (local) return { point: local, from: 'local' };
-  if (!remote) return null;
-  const step = await restoreNewestFromRemote(remote.store, store.root, { sha256: nodeSha256, warn });
-  if (step === null) return null;
-  const point = await resumeFromStore(trainer, store, warn);
-  return point ? { point, from: 'remote' } : null;
+  const modelHash = modelConfigHash(trainer.config);
+  const local = await findResumePoint(store, { modelHash, sha256: nodeSha256, warn, numExperts: trainer.config.model.num_experts });
+  const newer = remote
+    ? await restoreNewestFromRemote(remote.store, store.root, { sha256: nodeSha256, warn, modelHash, newerThan: local?.snapshot.step ?? -1 })
+    : null;
+  const point = newer === null ? local : await findResumePoint(store, { modelHash, sha256: nodeSha256, warn, numExperts: trainer.config.model.num_experts });
+  if (!point) return null;
+  restoreTrainer(trainer, point.snapshot, `${store.root}/step=${point.snapshot.step}`);
+  return { point, from: newer === null ? 'local' : 'remote' };
 }
 
 export function createRemoteMirror(config: MoeConfig, tier: RemoteTier, warn: (m: string) => void): RemoteMirror {

@@ -31,6 +31,7 @@ export class RemoteMirror {
   /** The reason of the latest failure, redacted; null once a later upload succeeds. */
   lastError: string | null = null;
 
+  private lastReason: string | null = null;
   private readonly copiedListeners: ((step: number) => Promise<void> | void)[] = [];
 
   constructor(private readonly o: RemoteMirrorOptions) {
@@ -82,9 +83,16 @@ export class RemoteMirror {
         await this.o.tier.mirror(this.o.localRoot, step);
         this.lastMirroredStep = step;
         this.lastMirrorMs = performance.now() - started;
+        if (this.lastError !== null) this.o.warn?.(`copies to ${this.o.tier.uri} work again: step=${step} copied`);
         this.lastError = null;
+        this.lastReason = null;
         try {
-          await this.o.tier.prune(this.o.retention);
+          const newer = (await this.o.tier.committedSteps()).filter((s) => s > step).sort((a, b) => a - b);
+          if (newer.length > 0) {
+            this.o.warn?.(`${this.o.tier.uri} holds step(s) ${newer.join(', ')}, newer than step=${step} just copied, not written by this run; ` +
+              `they count towards remote_retention, step=${step} is kept anyway (hint: give each run its own prefix)`);
+          }
+          await this.o.tier.prune(this.o.retention, [step]);
         } catch (e) {
           // Costs remote space, never correctness.
           this.o.warn?.(`remote retention at ${this.o.tier.uri} failed: ${this.redact((e as Error).message)}`);
@@ -93,8 +101,11 @@ export class RemoteMirror {
         for (const listener of this.copiedListeners) await listener(step);
       } catch (e) {
         this.failures++;
-        this.lastError = this.redact(`copy of step=${step} to ${this.o.tier.uri} failed: ${(e as Error).message}`);
-        this.o.warn?.(`${this.lastError} (the step is still on local disk; the next checkpoint retries)`);
+        const reason = this.redact((e as Error).message);
+        // One warning per kind of failure, not one per checkpoint while the remote stays down.
+        if (reason !== this.lastReason) this.o.warn?.(`copy of step=${step} to ${this.o.tier.uri} failed: ${reason} (the step is still on local disk; each later checkpoint retries)`);
+        this.lastReason = reason;
+        this.lastError = `copy of step=${step} to ${this.o.tier.uri} failed: ${reason}`;
       } finally {
         this.uploading = null;
       }

@@ -7,8 +7,9 @@
  * takes a half-copied or half-deleted step for a committed one.
  */
 import { readdir, readFile } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { canonicalPath, ensureDirSync } from '../engine/node/dirs.ts';
 import { MANIFEST_NAME, manifestPath, parseStepDir, stepDir } from './format.ts';
 import { isTemporary, LocalStore } from './local-store.ts';
 import { s3ConfigFromEnv, type Environment, type S3Config } from './s3-config.ts';
@@ -24,8 +25,8 @@ export interface RemoteTier {
   readonly store: CheckpointStore;
   /** Copies locally committed step `step` from `localRoot`: shards first, then the manifest. */
   mirror(localRoot: string, step: number): Promise<void>;
-  /** Keeps the newest `keep` committed remote steps; returns the steps deleted. */
-  prune(keep: number): Promise<readonly number[]>;
+  /** Keeps the newest `keep` committed remote steps and every step in `protect`; returns the steps deleted. */
+  prune(keep: number, protect?: readonly number[]): Promise<readonly number[]>;
   /** Steps with a manifest, newest first. */
   committedSteps(): Promise<number[]>;
   /** Removes every credential value from `text` (a last line of defence for messages). */
@@ -56,11 +57,16 @@ function fileTier(uri: string, localRoot: string): RemoteTier {
     throw new RemoteTierError(`checkpoint.remote_uri ${JSON.stringify(uri)}: ${(e as Error).message}; hint: write it as file:///absolute/path`);
   }
   if (!isAbsolute(root)) throw new RemoteTierError(`checkpoint.remote_uri ${JSON.stringify(uri)}: the path must be absolute (file:///...)`);
-  // A second tier that is the first one would "mirror" a step onto itself and prune it twice.
-  const a = resolve(root);
-  const b = resolve(localRoot);
-  if (a === b || a.startsWith(b + '/') || b.startsWith(a + '/')) {
-    throw new RemoteTierError(`checkpoint.remote_uri ${uri} overlaps checkpoint.dir ${localRoot}; hint: the second tier must be another directory (another disk or a network mount)`);
+  // A second tier that is the first one (also through a symbolic link) would copy a step onto itself and delete it.
+  const a = canonicalPath(root);
+  const b = canonicalPath(localRoot);
+  if (a === b || a.startsWith(b + sep) || b.startsWith(a + sep)) {
+    throw new RemoteTierError(`checkpoint.remote_uri ${uri} overlaps checkpoint.dir ${localRoot} (${a} and ${b}); hint: the second tier must be another directory (another disk or a network mount)`);
+  }
+  try {
+    ensureDirSync(root);
+  } catch (e) {
+    throw new RemoteTierError(`checkpoint.remote_uri ${uri}: cannot create ${root}: ${(e as Error).message}`);
   }
   const store = new LocalStore(root);
   // A copy killed mid-file leaves a recognisable temporary; nothing reads it, so sweep it now.
@@ -77,7 +83,7 @@ function fileTier(uri: string, localRoot: string): RemoteTier {
       for (const name of names.filter((n) => n !== MANIFEST_NAME)) await store.writeAtomic(`${stepDir(step)}/${name}`, await readFile(join(dir, name)));
       await store.writeAtomic(manifestPath(step), await readFile(join(dir, MANIFEST_NAME)));
     },
-    prune: (keep) => pruneStore(store, keep),
+    prune: (keep, protect) => pruneStore(store, keep, protect),
     committedSteps: () => committedSteps(store),
     redact: (text) => text,
     close() {},
@@ -91,7 +97,8 @@ function s3Tier(uri: string, env: Environment, log: (line: string) => void): Rem
     config = s3ConfigFromEnv(env);
     store = S3Store.fromUri(uri, { config, log });
   } catch (e) {
-    throw new RemoteTierError(`checkpoint.remote_uri ${uri}: ${(e as Error).message}`);
+    // The message without the internal function name it starts with.
+    throw new RemoteTierError(`checkpoint.remote_uri ${uri}: ${(e as Error).message.replace(/^[a-zA-Z0-9]+: /, '')}`);
   }
   return {
     uri,
@@ -99,8 +106,8 @@ function s3Tier(uri: string, env: Environment, log: (line: string) => void): Rem
     async mirror(from, step) {
       await mirrorLocalStep(store, from, step);
     },
-    async prune(keep) {
-      return (await store.pruneSteps(keep)).deleted;
+    async prune(keep, protect) {
+      return (await store.pruneSteps(keep, protect)).deleted;
     },
     async committedSteps() {
       return (await store.listSteps()).filter((s) => s.committed).map((s) => s.step).sort((a, b) => b - a);
@@ -126,8 +133,8 @@ async function committedSteps(store: CheckpointStore): Promise<number[]> {
 }
 
 /** Retention for a store without a native prune: the same plan as S3's, manifest deleted first. */
-export async function pruneStore(store: CheckpointStore, keep: number): Promise<readonly number[]> {
-  const plan = planPrune(await stepsOf(store), keep);
+export async function pruneStore(store: CheckpointStore, keep: number, protect: readonly number[] = []): Promise<readonly number[]> {
+  const plan = planPrune(await stepsOf(store), keep, protect);
   for (const step of plan.deleted) {
     await store.remove(manifestPath(step));
     await store.remove(stepDir(step));

@@ -65,6 +65,8 @@ export interface ResumePoint {
 
 export interface FindOptions {
   readonly modelHash: string;
+  /** The config's expert count: a step whose placement covers another number is skipped. */
+  readonly numExperts?: number;
   readonly sha256?: (b: Uint8Array) => string;
   readonly warn?: (message: string) => void;
 }
@@ -80,6 +82,13 @@ export async function findResumePoint(store: CheckpointStore, o: FindOptions): P
       continue;
     }
     const m = check.manifest;
+    const owned = m.expert_placement.reduce((a, p) => a + p.experts.length, 0);
+    if (o.numExperts !== undefined && owned !== o.numExperts) {
+      const reason = `${store.where}/${stepDir(step)}/${MANIFEST_NAME} places ${owned} expert(s), the model has ${o.numExperts}`;
+      skipped.push({ step, reason });
+      o.warn?.(`checkpoint ${stepDir(step)} skipped: ${reason}`);
+      continue;
+    }
     if (m.model_hash !== o.modelHash) {
       throw new CheckpointMismatchError(
         `checkpoint ${store.where}/${stepDir(step)} was trained with another model shape (model hash ${m.model_hash.slice(0, 12)}…, ` +

@@ -52,6 +52,9 @@ function checkedEndpoint(raw: string): string {
   if (url.username !== '' || url.password !== '') {
     throw new Error('s3ConfigFromEnv: S3_ENDPOINT_URL must not contain credentials (user:password@). Hint: put them in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY');
   }
+  if (url.search !== '' || url.hash !== '') {
+    throw new Error('s3ConfigFromEnv: S3_ENDPOINT_URL must not have a query string or fragment. Hint: write it as http://127.0.0.1:9000 or https://s3.example.com');
+  }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new Error(`s3ConfigFromEnv: S3_ENDPOINT_URL must be http:// or https://, got ${url.protocol}//. Hint: write it as http://127.0.0.1:9000`);
   }

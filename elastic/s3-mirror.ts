@@ -7,7 +7,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MANIFEST_NAME, manifestPath, stepDir } from './format.ts';
 import { isTemporary, LocalStore } from './local-store.ts';
-import { listSteps, verifyStep } from './resume.ts';
+import { CheckpointMismatchError, listSteps, verifyStep } from './resume.ts';
 import type { LocalFile, S3Store } from './s3-store.ts';
 import type { CheckpointStore } from './store.ts';
 
@@ -31,6 +31,10 @@ export interface RestoreOptions {
   readonly sha256?: (bytes: Uint8Array) => string;
   /** One line per remote step skipped, naming the file and the reason. */
   readonly warn?: (message: string) => void;
+  /** Only steps above this one are considered (the local tier already has it). */
+  readonly newerThan?: number;
+  /** When given, a verified step trained with another model shape is refused (CheckpointMismatchError) before anything is downloaded. */
+  readonly modelHash?: string;
 }
 
 /**
@@ -42,10 +46,17 @@ export interface RestoreOptions {
 export async function restoreNewestFromRemote(remote: CheckpointStore, localRoot: string, options: RestoreOptions = {}): Promise<number | null> {
   const local = new LocalStore(localRoot);
   for (const step of await listSteps(remote)) {
+    if (options.newerThan !== undefined && step <= options.newerThan) break;
     const check = await verifyStep(remote, step, options.sha256);
     if (!check.ok) {
       options.warn?.(`remote checkpoint ${remote.where}/${stepDir(step)} skipped: ${check.reason}`);
       continue;
+    }
+    if (options.modelHash !== undefined && check.manifest.model_hash !== options.modelHash) {
+      throw new CheckpointMismatchError(
+        `remote checkpoint ${remote.where}/${stepDir(step)} was trained with another model shape (model hash ${check.manifest.model_hash.slice(0, 12)}…, ` +
+          `the config gives ${options.modelHash.slice(0, 12)}…); hint: use the config it was trained with, or another checkpoint.remote_uri`,
+      );
     }
     for (const [name, bytes] of check.shards) await local.writeAtomic(`${stepDir(step)}/${name}`, bytes);
     // The manifest as stored (not re-encoded), committed last.

@@ -57,9 +57,10 @@ export interface PrunePlan {
  * uncommitted steps older than the oldest kept one (uploads that were
  * abandoned, since mirroring goes in step order). Uncommitted steps newer than
  * that may still be being written and are left alone. The newest committed
- * step is never deleted, because keep >= 1.
+ * step is never deleted, because keep >= 1, nor any step in `protect` (the
+ * step just copied, when the remote holds newer ones from elsewhere).
  */
-export function planPrune(steps: readonly RemoteStep[], keep: number): PrunePlan {
+export function planPrune(steps: readonly RemoteStep[], keep: number, protect: readonly number[] = []): PrunePlan {
   if (!Number.isSafeInteger(keep) || keep < 1) {
     throw new Error(`pruneSteps: keep must be an integer >= 1 (the newest committed step is never deleted), got ${keep}`);
   }
@@ -68,7 +69,7 @@ export function planPrune(steps: readonly RemoteStep[], keep: number): PrunePlan
   if (kept.length === 0) return { kept, deleted: [] };
   const oldestKept = kept[0];
   const deleted = steps
-    .filter((s) => s.step < oldestKept)
+    .filter((s) => s.step < oldestKept && !protect.includes(s.step))
     .map((s) => s.step)
     .sort((a, b) => a - b);
   return { kept, deleted };

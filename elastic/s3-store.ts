@@ -11,7 +11,7 @@
 // errors, including the SDK's) passes through the config's redact().
 
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -31,6 +31,7 @@ import { createS3Client, type S3Config, s3ConfigFromEnv } from './s3-config.ts';
 import { type CheckpointStore, NotFoundError } from './store.ts';
 import { groupSteps, MANIFEST_NAME, planPrune, type PrunePlan, type RemoteStep, stepDir } from './s3-retention.ts';
 import { formatS3Uri, parseS3Uri, type S3Location } from './s3-uri.ts';
+import { ensureDir } from '../engine/node/dirs.ts';
 
 const MiB = 1024 * 1024;
 export const DEFAULT_MULTIPART_THRESHOLD_BYTES = 8 * MiB;
@@ -256,9 +257,9 @@ export class S3Store implements CheckpointStore {
    * In each deleted step the manifest goes first, so an interrupted prune
    * leaves an uncommitted step, never a committed one with missing shards.
    */
-  async pruneSteps(keep: number): Promise<PrunePlan> {
+  async pruneSteps(keep: number, protect: readonly number[] = []): Promise<PrunePlan> {
     const steps = await this.listSteps();
-    const plan = planPrune(steps, keep);
+    const plan = planPrune(steps, keep, protect);
     const deleted = new Set(plan.deleted);
     for (const step of steps) {
       if (!deleted.has(step.step)) continue;
@@ -401,7 +402,7 @@ export class S3Store implements CheckpointStore {
     const key = this.key(path);
     const response = await this.call('GetObject', path, () => this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key: key })));
     if (!(response.Body instanceof Readable)) throw this.error('GetObject', path, 'the body is not a Node stream', 'run the S3 tier under Node or Deno');
-    await mkdir(dirname(target), { recursive: true });
+    await ensureDir(dirname(target));
     // Named like the local tier's temporaries, so that its listing hides them
     // and its clean-up removes them if this process is killed mid-download.
     const temporary = join(dirname(target), `${TEMP_MARKER}${process.pid}-${downloads++}-${basename(target)}`);

@@ -16,8 +16,13 @@ export interface S3Location {
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const IPV4 = /^\d+\.\d+\.\d+\.\d+$/;
 
+/** The URI fit to print: user info, query and fragment (where signatures and tokens hide) masked. */
+function shown(uri: string): string {
+  return uri.replace(/^([a-z0-9+.-]+:\/\/)[^/?#]*@/i, '$1***@').replace(/[?#].*$/, '?***');
+}
+
 function malformed(uri: string, why: string, hint: string): Error {
-  return new Error(`parseS3Uri: malformed S3 URI ${JSON.stringify(uri)}: ${why}. Hint: ${hint}`);
+  return new Error(`malformed S3 URI ${JSON.stringify(shown(uri))}: ${why}. Hint: ${hint}`);
 }
 
 export function parseS3Uri(uri: string): S3Location {

@@ -199,6 +199,12 @@ describe('no secrets in config', () => {
     const [signed] = errorsOf('checkpoint:\n  remote_uri: "s3://bucket/p?X-Amz-Signature=deadbeef"\n');
     expect(signed).toMatch(/must not carry signatures or tokens in its query/);
     expect(signed).not.toContain('deadbeef');
+    // Query strings of any name (an Azure-style sig=, a fragment) are refused too, and masked.
+    for (const uri of ['s3://bucket1/run/?sv=2020&sig=LEAKsig', 's3://bucket1/run#LEAKfrag', 'file:///tmp/x?LEAKq']) {
+      const [problem] = errorsOf(`checkpoint:\n  remote_uri: "${uri}"\n`);
+      expect(problem).toMatch(/^checkpoint\.remote_uri: must not have a query string or fragment/);
+      expect(problem).not.toContain('LEAK');
+    }
     expect(errorsOf('elastic:\n  rendezvous: ws://user:pw@host:29400\n')[0]).toMatch(/^elastic\.rendezvous: must not contain user:password@/);
     expect(errorsOf('checkpoint:\n  remote_uri: http://bucket\n')[0]).toMatch(/^checkpoint\.remote_uri: must be s3:\/\/bucket\[\/prefix\]/);
   });

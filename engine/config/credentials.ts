@@ -27,11 +27,11 @@ export function uriCredentialProblem(uri: string): string | null {
   return null;
 }
 
-/** A value fit to print in an error: user info and query strings of URIs are masked, long values cut. */
+/** A value fit to print in an error: user info, query strings and fragments of URIs are masked, long values cut. */
 export function redactForMessage(value: string): string {
   const masked = value
     .replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1***@')
-    .replace(/\?.*$/, '?***')
+    .replace(/[?#].*$/, '?***')
     .replace(/\b(AKIA|ASIA)[0-9A-Z]{16}\b/g, '$1***');
   return masked.length > 60 ? `${masked.slice(0, 57)}...` : masked;
 }

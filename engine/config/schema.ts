@@ -163,6 +163,7 @@ export function sectionKeys(section: keyof MoeConfig): string[] {
 }
 
 function remoteUriProblem(v: string): string | null {
+  if (/[?#]/.test(v)) return 'must not have a query string or fragment (a signature or token does not belong in a config)';
   return /^(s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?|file:\/\/\/.+)$/.test(v)
     ? null
     : 'must be s3://bucket[/prefix] (bucket: 3-63 lowercase letters, digits, dots, hyphens) or file:///absolute/path';

@@ -3,11 +3,12 @@
  * none, points the Vulkan loader at SwiftShader (shipped by Debian's
  * `chromium` package) and tries again. Node-only: never import from kernels/.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AdapterPreference, GpuProvider } from './provider.ts';
+import { ensureDirSync } from '../node/dirs.ts';
 
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
@@ -32,7 +33,7 @@ async function loadDawn(): Promise<DawnModule> {
 function ensureRuntimeDir(): void {
   if (process.env.XDG_RUNTIME_DIR && existsSync(process.env.XDG_RUNTIME_DIR)) return;
   const dir = join(tmpdir(), `moe-xdg-${process.getuid?.() ?? 0}`);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  ensureDirSync(dir, 0o700);
   process.env.XDG_RUNTIME_DIR = dir;
 }
 

@@ -4,10 +4,11 @@
  * under the real name. The model-shape hash travels in the metadata and is
  * checked on load.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.ts';
 import type { MoeModel } from './model.ts';
+import { ensureDirSync } from '../node/dirs.ts';
 
 export async function saveWeights(model: MoeModel, path: string, metadata: Record<string, string>): Promise<void> {
   const host = await model.gpu.readMany(model.specs.map((s) => model.param(s.name)));
@@ -15,7 +16,7 @@ export async function saveWeights(model: MoeModel, path: string, metadata: Recor
     model.specs.map((s, i) => ({ name: s.name, shape: s.shape, data: host[i] as Float32Array })),
     metadata,
   );
-  mkdirSync(dirname(path), { recursive: true });
+  ensureDirSync(dirname(path));
   const tmp = `${path}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w');
   try {

@@ -1,13 +1,14 @@
 /** A JSONL file sink for Node: creates the directory, appends each line with one write call. Node-only. */
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { JsonlWriter, type LineSink } from './jsonl.ts';
 import type { TelemetryRecord } from './records.ts';
+import { ensureDirSync } from '../node/dirs.ts';
 
 export function fileLineSink(path: string): LineSink {
   let fd: number;
   try {
-    mkdirSync(dirname(path), { recursive: true });
+    ensureDirSync(dirname(path));
     fd = openSync(path, 'a');
   } catch (e) {
     throw new Error(`telemetry: cannot open '${path}' for appending: ${(e as Error).message} (hint: telemetry.path must be a writable file path)`);

@@ -22,9 +22,10 @@ import { ProgressReporter, formatCount } from '../progress/index.ts';
 import { bitsPerByte, runRecord, type TelemetryRecord } from '../telemetry/index.ts';
 import { openTelemetryFile } from '../telemetry/node-file.ts';
 import { Trainer } from './trainer.ts';
+import { CheckpointSaveError } from '../../elastic/checkpointer.ts';
 import { CheckpointMismatchError } from '../../elastic/resume.ts';
 import {
-  checkpointRecord, createCheckpointer, createRemoteMirror, openLocalStore, openRemote, RemoteTierError, resumeFromTiers, saveTrainer, type CheckpointRecord,
+  CheckpointDirError, checkpointRecord, createCheckpointer, createRemoteMirror, openLocalStore, openRemote, RemoteTierError, resumeFromTiers, saveTrainer, type CheckpointRecord,
 } from '../../elastic/node-checkpoints.ts';
 
 export interface RunOptions {
@@ -54,7 +55,7 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
   } catch (e) {
     if (e instanceof ConfigError || (e as NodeJS.ErrnoException).code === 'ENOENT') {
       io.err(`moe train: ${(e as Error).message}`);
-      if (o.stepsFlag !== undefined) io.err(`(--steps ${o.stepsFlag} is applied as MOE_TRAINING__MAX_STEPS; warm-up must stay shorter: set MOE_TRAINING__WARMUP_STEPS too)`);
+      if (o.stepsFlag !== undefined && /max_steps|warmup_steps/.test((e as Error).message)) io.err(`(--steps ${o.stepsFlag} is applied as MOE_TRAINING__MAX_STEPS; warm-up must stay shorter: set MOE_TRAINING__WARMUP_STEPS too)`);
       return failed;
     }
     throw e;
@@ -74,7 +75,16 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
     `${formatCount(corpus.validation.length)} validation bytes (${corpus.validationDocuments.length} documents)`);
   // Checkpoint tiers, opened before the GPU so that a wrong bucket or a missing key fails at once.
   const warn = (m: string) => io.err(`warning: ${m}`);
-  const store = openLocalStore(config, warn);
+  let store;
+  try {
+    store = openLocalStore(config, warn);
+  } catch (e) {
+    if (e instanceof CheckpointDirError) {
+      io.err(`moe train: ${e.message}`);
+      return failed;
+    }
+    throw e;
+  }
   let remote;
   try {
     if (config.checkpoint.remote_uri !== null) io.out(`remote checkpoints: listing ${config.checkpoint.remote_uri} ...`);
@@ -110,7 +120,7 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
     const resumed = await resumeFromTiers(trainer, store, remote?.tier ?? null, warn);
     resumedStep = resumed?.point.snapshot.step ?? null;
     if (resumed?.from === 'local') io.out(`resumed from ${store.root}/step=${resumedStep}`);
-    if (resumed?.from === 'remote') io.out(`resumed from ${remote!.tier.uri.replace(/\/$/, '')}/step=${resumedStep} (no local step verified; downloaded into ${store.root})`);
+    if (resumed?.from === 'remote') io.out(`resumed from ${remote!.tier.uri.replace(/\/$/, '')}/step=${resumedStep} (newer than any verified local step; downloaded into ${store.root})`);
   } catch (e) {
     if (e instanceof CheckpointMismatchError) {
       io.err(`moe train: ${e.message}`);
@@ -122,16 +132,21 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
   }
   const mirror = remote ? createRemoteMirror(config, remote.tier, warn) : undefined;
   const checkpointer = createCheckpointer(config, store, warn, mirror);
+  if (resumedStep !== null) checkpointer.trust(resumedStep);
+  // A run resumed from a local step the remote tier lacks (the tier was just configured, or a copy failed): copy it now.
+  if (mirror && remote && resumedStep !== null && !remote.steps.includes(resumedStep)) mirror.committed(resumedStep);
   let savedStep = resumedStep;
 
   const telemetry = openTelemetryFile<TelemetryRecord | CheckpointRecord>(config.telemetry.path);
   telemetry.write(runRecord(config, new Date()));
   const progress = new ProgressReporter(process.stdout, { totalSteps: t.max_steps, logEvery: t.log_every });
   let stop = false;
+  // What a first Ctrl-C interrupts: the training loop, or the final copy to the remote tier.
+  let waitingForCopy: string | null = null;
   const onSignal = () => {
     if (stop) process.exit(130);
     stop = true;
-    progress.log('stopping after this step (Ctrl-C again to quit at once)');
+    progress.log(waitingForCopy ?? 'stopping after this step (Ctrl-C again to quit at once)');
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -139,50 +154,74 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
   const losses: number[] = [];
   let valLoss: number | null = null;
   let lastBpb: number | null = null;
+  let saveFailure: CheckpointSaveError | null = null;
+  const weightsPath = weightsPathFor(config.telemetry.path);
   try {
-    while (trainer.step < t.max_steps && !stop) {
-      const { record, loss } = await trainer.trainStep();
-      losses.push(loss);
-      telemetry.write(record);
-      const done = trainer.step;
-      if (done % t.eval_every === 0 || done === t.max_steps) {
-        const ev = await trainer.evaluate();
-        telemetry.write(ev);
-        valLoss = ev.val_loss;
-        lastBpb = ev.val_bpb;
+    try {
+      while (trainer.step < t.max_steps && !stop) {
+        const { record, loss } = await trainer.trainStep();
+        losses.push(loss);
+        telemetry.write(record);
+        const done = trainer.step;
+        if (done % t.eval_every === 0 || done === t.max_steps) {
+          const ev = await trainer.evaluate();
+          telemetry.write(ev);
+          valLoss = ev.val_loss;
+          lastBpb = ev.val_bpb;
+        }
+        if (config.checkpoint.every > 0 && done % config.checkpoint.every === 0) {
+          await saveTrainer(checkpointer, trainer, !config.checkpoint.async);
+          savedStep = done;
+          telemetry.write(checkpointRecord(done, checkpointer, mirror));
+        }
+        progress.update({ step: done, loss, tokensPerSecond: record.tokens_per_s, valBpb: lastBpb });
       }
-      if (config.checkpoint.every > 0 && done % config.checkpoint.every === 0) {
-        await saveTrainer(checkpointer, trainer, !config.checkpoint.async);
-        savedStep = done;
-        telemetry.write(checkpointRecord(done, checkpointer, mirror));
+      // The end of the run (max_steps, SIGINT or SIGTERM) always leaves a committed checkpoint.
+      if (savedStep !== trainer.step) {
+        await saveTrainer(checkpointer, trainer, false);
+        telemetry.write(checkpointRecord(trainer.step, checkpointer, mirror));
       }
-      progress.update({ step: done, loss, tokensPerSecond: record.tokens_per_s, valBpb: lastBpb });
-    }
-    // The end of the run (max_steps, SIGINT or SIGTERM) always leaves a committed checkpoint.
-    if (savedStep !== trainer.step) {
-      await saveTrainer(checkpointer, trainer, false);
-      telemetry.write(checkpointRecord(trainer.step, checkpointer, mirror));
-    }
-    await checkpointer.flush();
-    if (mirror && remote) {
-      // The newest step should leave the machine before the run ends (a pod's disk may not outlive it).
-      if (mirror.queueDepth > 0) io.out(`remote checkpoints: copying step=${checkpointer.lastCommittedStep} to ${remote.tier.uri} before exit...`);
-      if (await mirror.flush()) io.out(`remote checkpoints: step=${mirror.lastMirroredStep} copied to ${remote.tier.uri}`);
-      else io.err(`warning: the newest checkpoint is only on local disk (${store.root}): ${mirror.lastError}`);
-      telemetry.write(checkpointRecord(trainer.step, checkpointer, mirror));
+      await checkpointer.flush();
+    } catch (e) {
+      // Storage refused a save (full disk, lost mount): training stops here; the warning above named the cause.
+      if (!(e instanceof CheckpointSaveError)) throw e;
+      saveFailure = e;
     }
     if (valLoss === null || (stop && trainer.step % t.eval_every !== 0)) {
       const ev = await trainer.evaluate();
       telemetry.write(ev);
       valLoss = ev.val_loss;
     }
+    // The weights first: they must not wait on (or be lost to a Ctrl-C during) a slow remote copy.
+    try {
+      await saveWeights(trainer.model, weightsPath, { model_hash: modelConfigHash(config), step: String(trainer.step), format: 'moe-engine final weights' });
+    } catch (e) {
+      if (!saveFailure) throw e;
+      io.err(`moe train: the final weights could not be written to ${weightsPath} either: ${(e as Error).message}`);
+    }
+    if (mirror && remote && !saveFailure) {
+      // The newest step should leave the machine before the run ends (a pod's disk may not outlive it).
+      if (mirror.queueDepth > 0) {
+        waitingForCopy = `waiting for the copy of step=${checkpointer.lastCommittedStep} to ${remote.tier.uri}; it is committed in ${store.root} (Ctrl-C again to quit now)`;
+        io.out(`remote checkpoints: copying step=${checkpointer.lastCommittedStep} to ${remote.tier.uri} before exit...`);
+      }
+      if (await mirror.flush()) {
+        if (mirror.lastMirroredStep !== null) io.out(`remote checkpoints: step=${mirror.lastMirroredStep} copied to ${remote.tier.uri}`);
+      } else io.err(`warning: the newest checkpoint is only on local disk (${store.root}): ${mirror.lastError}`);
+      telemetry.write(checkpointRecord(trainer.step, checkpointer, mirror));
+    }
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     remote?.tier.close();
   }
-  const weightsPath = weightsPathFor(config.telemetry.path);
-  await saveWeights(trainer.model, weightsPath, { model_hash: modelConfigHash(config), step: String(trainer.step), format: 'moe-engine final weights' });
+  if (saveFailure) {
+    const newest = checkpointer.lastCommittedStep ?? resumedStep;
+    io.err(`moe train: stopped at step ${trainer.step} because checkpoints cannot be saved in ${store.root} (see the warning above); ` +
+      `the newest committed checkpoint is ${newest === null ? 'none' : `step=${newest}`}`);
+    gpu.destroy();
+    return { ok: false, steps: trainer.step, trainLoss: null, valLoss, losses };
+  }
   const trainLoss = losses.length ? losses.slice(-Math.min(10, losses.length)).reduce((a, b) => a + b, 0) / Math.min(10, losses.length) : null;
   progress.finish({
     steps: trainer.step,

@@ -107,6 +107,32 @@ describe('Checkpointer + resume (local tier)', () => {
     expect(readdirSync(root).sort()).toEqual(['step=3', 'step=4', 'step=99']);
   });
 
+  it('retention counts only steps known good: a corrupt newer step neither costs a good one nor is deleted; foreign files stay', async () => {
+    const root = tempDir('retention-good');
+    const store = await saveSteps(root, [2, 4], 5);
+    // A committed-looking step=100 copied in from elsewhere whose manifest names another step.
+    mkdirSync(join(root, 'step=100'));
+    writeFileSync(join(root, 'step=100/MANIFEST.json'), readFileSync(join(root, 'step=4/MANIFEST.json')));
+    writeFileSync(join(root, 'step=1'), 'a stray plain file');
+    mkdirSync(join(root, 'step=0'));
+    writeFileSync(join(root, 'step=0/notes.txt'), 'precious');
+    const { step, warnings } = await resumeStep(store);
+    expect(step).toBe(4);
+    expect(warnings[0]).toMatch(/step=100 skipped: .*records step 4, not 100/);
+    const lines: string[] = [];
+    const c = checkpointer(store, { retention: 2, warn: (m) => lines.push(m) });
+    c.trust(4);
+    for (const s of [6, 8]) {
+      await c.save(syntheticSnapshot(s));
+      await c.flush();
+    }
+    // Two good steps kept (8 and 6); 4 and 2 and the stray file deleted; step=100 and the user's notes untouched.
+    expect(readdirSync(root).sort()).toEqual(['step=0', 'step=100', 'step=6', 'step=8']);
+    expect(readdirSync(join(root, 'step=0'))).toEqual(['notes.txt']);
+    expect(lines.some((l) => /left step=0 in .*: it holds files moe-engine did not write \(notes\.txt\)/.test(l))).toBe(true);
+    expect((await resumeStep(store)).step).toBe(8);
+  });
+
   it('a checkpoint of another model shape is refused with a clear error', async () => {
     const store = await saveSteps(tempDir('mismatch'), [2]);
     await expect(findResumePoint(store, { modelHash: 'cd'.repeat(32) })).rejects.toThrow(CheckpointMismatchError);

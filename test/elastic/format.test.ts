@@ -45,6 +45,9 @@ describe('checkpoint format', () => {
     expect(parseStepDir('step=40')).toBe(40);
     expect(parseStepDir('step=040')).toBeNull();
     expect(parseStepDir('step=4.tmp')).toBeNull();
+    // Beyond 2^53 the number would not survive Number(): not a step.
+    expect(parseStepDir('step=99999999999999999999')).toBeNull();
+    expect(parseStepDir(`step=${Number.MAX_SAFE_INTEGER}`)).toBe(Number.MAX_SAFE_INTEGER);
   });
 
   it.each([
@@ -57,6 +60,7 @@ describe('checkpoint format', () => {
     ['model_hash', 'short', /model_hash/],
     ['sampler', { prng: { algorithm: 'xoshiro128**', words: [1, 2, 3] }, windowsDrawn: 0 }, /sampler.prng.words/],
     ['sampler', { prng: { algorithm: 'xoshiro128**', words: [1, 2, 3, 4] } }, /sampler.windowsDrawn/],
+    ['sampler', { prng: { algorithm: 'xoshiro128**', words: [0, 0, 0, 0] }, windowsDrawn: 0 }, /sampler.prng.words' must be a state other than all zeros/],
     ['time', 'yesterday', /'time'/],
     ['surprise', 1, /unknown field 'surprise'/],
   ])('rejects a bad %s with an error naming it', (field, value, message) => {

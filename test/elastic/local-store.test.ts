@@ -3,12 +3,13 @@
  * new one, never a part; temporaries are hidden from list() and deleted by
  * cleanTemporaries(); the store refuses paths that leave its directory.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import * as fsp from 'node:fs/promises';
 import { LocalStore, TEMP_MARKER } from '../../elastic/local-store.ts';
 import { NotFoundError } from '../../elastic/store.ts';
+import { canonicalPath, ensureDir, ensureDirSync } from '../../engine/node/dirs.ts';
 import { tempDir, removeTempDirs } from './fixtures.ts';
 
 vi.mock('node:fs/promises', async (importOriginal) => {
@@ -54,12 +55,38 @@ describe('LocalStore', () => {
     writeFileSync(join(root, 'step=2', 'rank=0.safetensors'), 'keep');
     writeFileSync(join(root, 'step=2', `${TEMP_MARKER}123-0-rank=0.safetensors`), 'partial');
     writeFileSync(join(root, `${TEMP_MARKER}9-1-x`), 'partial');
+    // Not a step directory: whatever is in it is not ours to delete.
+    mkdirSync(join(root, 'notes'));
+    writeFileSync(join(root, 'notes', `${TEMP_MARKER}mine`), 'a user file');
     const store = new LocalStore(root);
     expect(await store.list('step=2')).toEqual(['rank=0.safetensors']);
     const removed = store.cleanTemporaries();
     expect(removed).toHaveLength(2);
     expect(readdirSync(join(root, 'step=2'))).toEqual(['rank=0.safetensors']);
-    expect(readdirSync(root)).toEqual(['step=2']);
+    expect(readdirSync(root).sort()).toEqual(['notes', 'step=2']);
+    expect(readdirSync(join(root, 'notes'))).toEqual([`${TEMP_MARKER}mine`]);
     expect(new LocalStore(join(root, 'absent')).cleanTemporaries()).toEqual([]);
+  });
+
+  it('a plain file where a step directory would be lists as empty instead of failing', async () => {
+    const root = tempDir('stray');
+    writeFileSync(join(root, 'step=10'), 'not a directory');
+    expect(await new LocalStore(root).list('step=10')).toEqual([]);
+  });
+
+  it('creates nested directories, and fails at once (no endless loop) where none can be made', async () => {
+    const root = tempDir('dirs');
+    await ensureDir(join(root, 'a', 'b', 'c'));
+    ensureDirSync(join(root, 'x', 'y'));
+    expect(readdirSync(root).sort()).toEqual(['a', 'x']);
+    await ensureDir(join(root, 'a', 'b', 'c'));
+    writeFileSync(join(root, 'file'), '');
+    await expect(ensureDir(join(root, 'file', 'sub'))).rejects.toThrow(/ENOTDIR/);
+    // Node 20's recursive mkdir never returns on /proc/<new>/<new>: these must throw.
+    if (existsSync('/proc/self')) {
+      await expect(ensureDir('/proc/moe-engine-test/sub')).rejects.toThrow(/ENOENT/);
+      expect(() => ensureDirSync('/proc/moe-engine-test/sub')).toThrow(/ENOENT/);
+    }
+    expect(canonicalPath(join(root, 'a', '..', 'x', 'new'))).toBe(join(realpathSync(root), 'x', 'new'));
   });
 });

@@ -2,8 +2,8 @@
 // background mirror from a real local Checkpointer. Values are checked
 // against the synthetic fixture's formula (valueAt), not the code under test.
 
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Checkpointer } from '../../elastic/checkpointer.ts';
@@ -136,8 +136,95 @@ describe('file:// remote tier with the background mirror', () => {
     expect(await real.committedSteps()).toEqual([8]);
   });
 
+  it('a newer remote step wins over an older local one; another model shape is refused before anything is downloaded', async () => {
+    const localRoot = join(tempDir('newer-local'), 'ckpt');
+    const remoteRoot = tempDir('newer-remote');
+    const tier = openRemoteTier(pathToFileURL(remoteRoot).href, localRoot, {});
+    const warnings: string[] = [];
+    const mirror = new RemoteMirror({ tier, localRoot, retention: 5, warn: (m) => warnings.push(m) });
+    const c = checkpointer(localRoot, 5, mirror, warnings);
+    for (const step of [2, 4]) {
+      await c.save(syntheticSnapshot(step));
+      await c.flush();
+    }
+    expect(await mirror.flush()).toBe(true);
+    rmSync(join(localRoot, 'step=4'), { recursive: true });
+    // The local tier's newest verified step is 2; the remote's is 4.
+    expect(await restoreNewestFromRemote(tier.store, localRoot, { modelHash: MODEL_HASH, newerThan: 2 })).toBe(4);
+    expect((await findResumePoint(new LocalStore(localRoot), { modelHash: MODEL_HASH }))?.snapshot.step).toBe(4);
+    expect(await restoreNewestFromRemote(tier.store, localRoot, { modelHash: MODEL_HASH, newerThan: 4 })).toBeNull();
+    const elsewhere = join(tempDir('other-shape'), 'ckpt');
+    await expect(restoreNewestFromRemote(tier.store, elsewhere, { modelHash: 'cd'.repeat(32) })).rejects.toThrow(
+      /remote checkpoint .*step=4 was trained with another model shape .*another checkpoint\.remote_uri/,
+    );
+    expect(existsSync(elsewhere)).toBe(false);
+    expect(warnings).toEqual([]);
+  });
+
+  it('when the remote holds newer steps from elsewhere, the step just copied is kept and a warning says why', async () => {
+    const localRoot = join(tempDir('foreign-local'), 'ckpt');
+    const remoteRoot = tempDir('foreign-remote');
+    // Another run's steps 6 and 8 under the same prefix.
+    const other = join(tempDir('foreign-other'), 'ckpt');
+    const otherTier = openRemoteTier(pathToFileURL(remoteRoot).href, other, {});
+    const otherMirror = new RemoteMirror({ tier: otherTier, localRoot: other, retention: 5 });
+    const oc = checkpointer(other, 5, otherMirror, []);
+    for (const step of [6, 8]) {
+      await oc.save(syntheticSnapshot(step));
+      await oc.flush();
+    }
+    expect(await otherMirror.flush()).toBe(true);
+
+    const tier = openRemoteTier(pathToFileURL(remoteRoot).href, localRoot, {});
+    const warnings: string[] = [];
+    const mirror = new RemoteMirror({ tier, localRoot, retention: 2, warn: (m) => warnings.push(m) });
+    const c = checkpointer(localRoot, 2, mirror, warnings);
+    await c.save(syntheticSnapshot(4));
+    await c.flush();
+    expect(await mirror.flush()).toBe(true);
+    expect(await tier.committedSteps()).toEqual([8, 6, 4]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/holds step\(s\) 6, 8, newer than step=4 just copied, not written by this run; .*step=4 is kept anyway/);
+  });
+
+  it('warns once while the remote stays down, and once when it works again', async () => {
+    const localRoot = join(tempDir('down-local'), 'ckpt');
+    const real = openRemoteTier(pathToFileURL(tempDir('down-remote')).href, localRoot, {});
+    let down = true;
+    const tier: RemoteTier = {
+      ...real,
+      async mirror(from, step) {
+        if (down) throw new Error('connect ECONNREFUSED 127.0.0.1:9');
+        await real.mirror(from, step);
+      },
+    };
+    const warnings: string[] = [];
+    const mirror = new RemoteMirror({ tier, localRoot, retention: 3, warn: (m) => warnings.push(m) });
+    const c = checkpointer(localRoot, 3, mirror, warnings);
+    for (const step of [1, 2, 3]) {
+      await c.save(syntheticSnapshot(step));
+      await c.flush();
+      expect(await mirror.flush()).toBe(false);
+    }
+    expect(mirror.failures).toBe(3);
+    expect(warnings).toHaveLength(1);
+    down = false;
+    await c.save(syntheticSnapshot(4));
+    await c.flush();
+    expect(await mirror.flush()).toBe(true);
+    expect(warnings).toHaveLength(2);
+    expect(warnings[1]).toMatch(/copies to file:.* work again: step=4 copied/);
+  });
+
   it('refuses a tier that overlaps checkpoint.dir, a relative file URI, an unknown scheme and missing S3 credentials', () => {
     const root = tempDir('refuse');
+    // The same directory through a symbolic link, and a path under such a link.
+    const alias = join(dirname(root), 'alias-of-refuse');
+    symlinkSync(root, alias);
+    expect(() => openRemoteTier(pathToFileURL(alias).href, root, {})).toThrow(/overlaps checkpoint\.dir/);
+    expect(() => openRemoteTier(pathToFileURL(join(alias, 'sub')).href, root, {})).toThrow(/overlaps checkpoint\.dir/);
+    rmSync(alias);
+    expect(() => openRemoteTier('file:///proc/moe-engine-test/x', join(root, 'ckpt'), {})).toThrow(/checkpoint\.remote_uri file:\/\/\/proc\/moe-engine-test\/x: cannot create/);
     expect(() => openRemoteTier(pathToFileURL(root).href, root, {})).toThrow(/overlaps checkpoint\.dir .*the second tier must be another directory/);
     expect(() => openRemoteTier(pathToFileURL(join(root, 'inner')).href, root, {})).toThrow(/overlaps checkpoint\.dir/);
     expect(() => openRemoteTier('file://relative/path', root, {})).toThrow(/checkpoint\.remote_uri "file:\/\/relative\/path"/);

@@ -63,5 +63,15 @@ describe('s3ConfigFromEnv', () => {
     }
     expect(message).toMatch(/must not contain credentials/);
     expect(message).not.toContain('hunter2pass');
+    for (const endpoint of ['http://127.0.0.1:4999/?X-Amz-Signature=LEAKsig', 'http://127.0.0.1:4999/#LEAKfrag']) {
+      try {
+        s3ConfigFromEnv({ ...base, S3_ENDPOINT_URL: endpoint });
+        message = 'accepted';
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).toMatch(/S3_ENDPOINT_URL must not have a query string or fragment/);
+      expect(message).not.toContain('LEAK');
+    }
   });
 });

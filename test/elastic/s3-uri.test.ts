@@ -37,6 +37,19 @@ describe('parseS3Uri', () => {
     ['s3://bucket/a b/', /whitespace/],
   ])('rejects %s', (uri, why) => {
     expect(() => parseS3Uri(uri)).toThrow(why);
-    expect(() => parseS3Uri(uri)).toThrow(/parseS3Uri: malformed S3 URI .*Hint:/);
+    expect(() => parseS3Uri(uri)).toThrow(/^malformed S3 URI .*Hint:/);
+  });
+
+  it('does not echo user info, a query or a fragment, where signatures and tokens hide', () => {
+    for (const uri of ['s3://bucket1/run/?sv=2020&sig=LEAKsig', 's3://bucket1/run#LEAKfrag', 's3://LEAKuser:LEAKpass@bucket1/run']) {
+      let message = '';
+      try {
+        parseS3Uri(uri);
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toMatch(/^malformed S3 URI "s3:\/\/(\*\*\*@)?bucket1\/run\/?(\?\*\*\*)?"/);
+      expect(message).not.toContain('LEAK');
+    }
   });
 });

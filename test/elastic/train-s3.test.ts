@@ -120,7 +120,7 @@ describe('moe train with an S3 remote tier (s3rver on 127.0.0.1)', () => {
     const second = await train(dir, 6);
     expect(second.code).toBe(0);
     expect(second.stderr).toMatch(/warning: remote checkpoint s3:\/\/train-ckpt\/runs\/smoke\/step=6 skipped: shard s3:\/\/train-ckpt\/runs\/smoke\/step=6\/rank=0\.safetensors has sha256 .*\(corrupt\)/);
-    expect(second.stdout).toContain(`resumed from s3://train-ckpt/runs/smoke/step=4 (no local step verified; downloaded into ${join(dir, 'ckpt')})`);
+    expect(second.stdout).toContain(`resumed from s3://train-ckpt/runs/smoke/step=4 (newer than any verified local step; downloaded into ${join(dir, 'ckpt')})`);
     const resumedLosses = records(dir).filter((r) => r.type === 'step').slice(6);
     expect(resumedLosses.map((r) => r.step)).toEqual([4, 5]);
     expect(resumedLosses.map((r) => r.loss)).toEqual([uninterrupted.get(4), uninterrupted.get(5)]);

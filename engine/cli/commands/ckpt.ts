@@ -11,7 +11,7 @@ const ACTIONS = ['ls', 'verify'] as const;
 export const ckptCommand: Command = {
   name: 'ckpt',
   summary: 'list (ls) or check (verify) the checkpoints in checkpoint.dir or checkpoint.remote_uri',
-  synopsis: 'ls|verify [--config PATH] [--dir DIR | --remote [URI]]',
+  synopsis: 'ls|verify [--config PATH] [--dir DIR | --remote]',
   details:
     'ls prints each step directory with its state (committed or not), size and time. verify reads every step as resume ' +
     'would: the manifest must parse, every shard must have the recorded size and sha256, and the model hash must match ' +
@@ -35,7 +35,7 @@ export const ckptCommand: Command = {
     const { openRemoteTier, RemoteTierError } = await import('../../../elastic/remote-tier.ts');
     const { nodeSha256 } = await import('../../../elastic/node-sha256.ts');
     const { listSteps, verifyStep } = await import('../../../elastic/resume.ts');
-    const { MANIFEST_NAME, stepDir } = await import('../../../elastic/format.ts');
+    const { MANIFEST_NAME, parseStepDir, stepDir } = await import('../../../elastic/format.ts');
     let config;
     try {
       config = loadConfigFile(String(args.values.config), process.env);
@@ -82,6 +82,9 @@ export const ckptCommand: Command = {
     async function report(store: import('../../../elastic/store.ts').CheckpointStore): Promise<number> {
       const modelHash = modelConfigHash(config!);
       const steps = await listSteps(store);
+      // Names like step=007 or step=-1 are not steps to resume (nor to delete): say so rather than hide them.
+      const odd = (await store.list('')).filter((n) => n.startsWith('step=') && parseStepDir(n) === null);
+      if (odd.length > 0) io.out(`ignored in ${store.where} (not step=<N> with N a plain non-negative integer): ${odd.join(', ')}`);
       if (steps.length === 0) {
         io.out(`no checkpoints in ${store.where}`);
         return action === 'ls' ? EXIT_OK : EXIT_FAILURE;
@@ -107,23 +110,37 @@ export const ckptCommand: Command = {
         return EXIT_OK;
       }
       let failures = 0;
-      let newestUsable: number | null = null;
+      // What resume does: it takes the newest step that verifies, and refuses it if it is of another model shape.
+      let verdict: string | null = null;
+      let usable = false;
+      const numExperts = config!.model.num_experts;
       for (const step of steps) {
         const check = await verifyStep(store, step, nodeSha256);
+        const name = stepDir(step).padEnd(12);
         if (!check.ok) {
           const uncommitted = !(await store.list(stepDir(step))).includes(MANIFEST_NAME);
           if (!uncommitted) failures++;
-          io.out(`  ${stepDir(step).padEnd(12)} ${uncommitted ? 'uncommitted, ignored' : 'FAIL'}: ${check.reason}`);
+          io.out(`  ${name} ${uncommitted ? 'uncommitted, ignored' : 'FAIL'}: ${check.reason}`);
+          continue;
+        }
+        const owned = check.manifest.expert_placement.reduce((a, p) => a + p.experts.length, 0);
+        if (owned !== numExperts) {
+          failures++;
+          io.out(`  ${name} FAIL: the manifest places ${owned} expert(s), the config's model has ${numExperts}`);
         } else if (check.manifest.model_hash !== modelHash) {
           failures++;
-          io.out(`  ${stepDir(step).padEnd(12)} FAIL: model hash ${check.manifest.model_hash.slice(0, 12)}… differs from the config's ${modelHash.slice(0, 12)}… (another model shape)`);
+          io.out(`  ${name} FAIL: model hash ${check.manifest.model_hash.slice(0, 12)}… differs from the config's ${modelHash.slice(0, 12)}… (another model shape)`);
+          verdict ??= `training would refuse to start: ${stepDir(step)} is of another model shape (use the config it was trained with)`;
         } else {
-          newestUsable ??= step;
-          io.out(`  ${stepDir(step).padEnd(12)} OK (${check.manifest.shards.length} shard(s), sha256 verified)`);
+          io.out(`  ${name} OK (${check.manifest.shards.length} shard(s), sha256 verified)`);
+          if (verdict === null) {
+            verdict = `resume would load ${stepDir(step)}`;
+            usable = true;
+          }
         }
       }
-      io.out(newestUsable === null ? 'no usable checkpoint: training would start from scratch' : `resume would load ${stepDir(newestUsable)}`);
-      return failures === 0 && newestUsable !== null ? EXIT_OK : EXIT_FAILURE;
+      io.out(verdict ?? 'no usable checkpoint: training would start from scratch');
+      return failures === 0 && usable ? EXIT_OK : EXIT_FAILURE;
     }
   },
 };
