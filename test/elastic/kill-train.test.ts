@@ -17,9 +17,10 @@ import { findResumePoint } from '../../elastic/resume.ts';
 import { rng } from '../helpers/rng.ts';
 import { tempDir, removeTempDirs } from './fixtures.ts';
 
-const STEPS = 10;
 /** Kills of real training runs; `npm run test:chaos` asks for more (MOE_CHAOS_TRAIN_KILLS). */
 const KILLS = Number(process.env.MOE_CHAOS_TRAIN_KILLS ?? 2);
+/** A killed run gets through a few steps after its first save: enough steps that every kill lands mid-run. */
+const STEPS = Math.max(10, 6 * KILLS);
 
 function trainChild(dir: string, killAfterFirstSaveMs: number | null): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   const env = {
@@ -88,6 +89,7 @@ describe('kill -9 of moe train (smoke config, a checkpoint every step)', () => {
       expect(point.snapshot.step).toBeGreaterThanOrEqual(last);
       last = point.snapshot.step;
     }
+    console.log(`kill -9 of moe train: ${kills} of ${KILLS} runs killed mid-run, newest committed step before the last run ${last} of ${STEPS}`);
     expect(kills).toBeGreaterThanOrEqual(1);
     const final = await trainChild(dir, null);
     expect(final.code, final.stderr).toBe(0);
