@@ -49,6 +49,10 @@ function moe(args: readonly string[], dir: string, steps: number, extra: Record<
     MOE_TRAINING__MAX_STEPS: String(steps),
     MOE_TRAINING__EVAL_EVERY: '1000',
     MOE_CHECKPOINT__EVERY: '2',
+    // Each local save commits before training goes on, so the remote tier sees
+    // every one of steps 2, 4, 6: in the background, a save that a busy disk
+    // has not started by the next one is (correctly) superseded.
+    MOE_CHECKPOINT__ASYNC: 'false',
     MOE_CHECKPOINT__RETENTION: '1',
     MOE_CHECKPOINT__REMOTE_URI: URI,
     MOE_CHECKPOINT__REMOTE_RETENTION: '2',
