@@ -12,9 +12,12 @@ import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ensureDir } from '../engine/node/dirs.ts';
 import { parseStepDir } from './format.ts';
-import { NotFoundError, type CheckpointStore } from './store.ts';
+import { NotFoundError, UnreadableError, type CheckpointStore } from './store.ts';
 
 export const TEMP_MARKER = '.moe-tmp-';
+
+/** Errors that make one file unusable (a directory in its place, permissions, a bad sector), not the whole store. */
+const UNREADABLE = new Set(['EISDIR', 'EACCES', 'EPERM', 'EIO', 'ELOOP']);
 
 let counter = 0;
 
@@ -54,7 +57,10 @@ export class LocalStore implements CheckpointStore {
     try {
       return await readFile(this.abs(path));
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`${join(this.root, path)} does not exist`);
+      const code = (e as NodeJS.ErrnoException).code;
+      // ENOTDIR: a plain file where a step directory would be, so nothing under it exists.
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw new NotFoundError(`${join(this.root, path)} does not exist`);
+      if (code !== undefined && UNREADABLE.has(code)) throw new UnreadableError(`${join(this.root, path)} cannot be read (${(e as Error).message})`);
       throw e;
     }
   }

@@ -8,7 +8,7 @@
 import { sha256Hex } from '../engine/config/sha256.ts';
 import { decodeShard, MANIFEST_NAME, manifestPath, parseManifest, parseStepDir, stepDir, type CheckpointManifest } from './format.ts';
 import { mergeShards } from './sharding.ts';
-import { NotFoundError, type CheckpointStore } from './store.ts';
+import { NotFoundError, UnreadableError, type CheckpointStore } from './store.ts';
 import type { TrainingSnapshot } from './trainer-state.ts';
 
 export class CheckpointMismatchError extends Error {
@@ -45,6 +45,8 @@ export async function verifyStep(store: CheckpointStore, step: number, sha256: (
       bytes = await store.read(`${stepDir(step)}/${s.name}`);
     } catch (e) {
       if (e instanceof NotFoundError) return { step, ok: false, reason: `shard ${where(s.name)} is missing` };
+      // A directory or an unreadable file in the shard's place: this step is unusable, an older one may be fine.
+      if (e instanceof UnreadableError) return { step, ok: false, reason: `shard ${e.message}` };
       throw e;
     }
     if (bytes.length !== s.bytes) return { step, ok: false, reason: `shard ${where(s.name)} is ${bytes.length} bytes, the manifest records ${s.bytes} (truncated?)` };

@@ -20,3 +20,12 @@ export interface CheckpointStore {
 export class NotFoundError extends Error {
   override name = 'NotFoundError';
 }
+
+/**
+ * The file exists but cannot be read as a file: a directory in its place,
+ * no permission, an I/O error. Resume skips such a step (naming the file)
+ * rather than stopping, as it does for a missing or corrupt one.
+ */
+export class UnreadableError extends Error {
+  override name = 'UnreadableError';
+}

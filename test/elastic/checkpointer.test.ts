@@ -1,6 +1,7 @@
 /**
  * Background saves and resume selection on the local tier, without a GPU:
  * committed steps and retention, corrupted shards (flipped byte, truncated,
+ * a directory in place of a shard or manifest,
  * deleted) making resume fall back with a reason naming the file, leftover
  * uncommitted steps ignored and later overwritten, a model-shape mismatch
  * refused, and a stalled store that neither blocks save() nor deadlocks.
@@ -59,6 +60,9 @@ describe('Checkpointer + resume (local tier)', () => {
     ['a flipped byte', (p: string) => { const b = readFileSync(p); b[b.length - 3] ^= 0x10; writeFileSync(p, b); }, /rank=0.safetensors has sha256 .* \(corrupt\)/],
     ['a truncated file', (p: string) => truncateSync(p, 100), /rank=0.safetensors is 100 bytes, the manifest records \d+ \(truncated\?\)/],
     ['a deleted file', (p: string) => rmSync(p), /shard .*step=6\/rank=0.safetensors is missing/],
+    // Unreadable in place (as a file without read permission for the training user): skipped like a corrupt one, not a crash.
+    ['a directory in its place', (p: string) => { rmSync(p); mkdirSync(p); }, /shard .*step=6\/rank=0.safetensors cannot be read \(EISDIR/],
+    ['an unreadable manifest', (p: string) => { const m = join(p, '..', 'MANIFEST.json'); rmSync(m); mkdirSync(m); }, /.*step=6\/MANIFEST.json cannot be read \(EISDIR/],
   ])('%s in the newest shard makes resume fall back to the previous step and say why', async (_label, damage, reason) => {
     const root = tempDir('corrupt');
     const store = await saveSteps(root, [3, 6]);
