@@ -102,9 +102,11 @@ export class RemoteMirror {
       } catch (e) {
         this.failures++;
         const reason = this.redact((e as Error).message);
-        // One warning per kind of failure, not one per checkpoint while the remote stays down.
-        if (reason !== this.lastReason) this.o.warn?.(`copy of step=${step} to ${this.o.tier.uri} failed: ${reason} (the step is still on local disk; each later checkpoint retries)`);
-        this.lastReason = reason;
+        // One warning per kind of failure, not one per checkpoint while the remote stays down. The reason
+        // names the object that failed (…/step=15/MANIFEST.json), so steps are masked before comparing.
+        const kind = reason.replace(/step=\d+/g, 'step=N');
+        if (kind !== this.lastReason) this.o.warn?.(`copy of step=${step} to ${this.o.tier.uri} failed: ${reason} (the step is still on local disk; each later checkpoint retries)`);
+        this.lastReason = kind;
         this.lastError = `copy of step=${step} to ${this.o.tier.uri} failed: ${reason}`;
       } finally {
         this.uploading = null;

@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Checkpointer } from '../../elastic/checkpointer.ts';
 import { shardPath, stepDir } from '../../elastic/format.ts';
 import { LocalStore } from '../../elastic/local-store.ts';
+import { RemoteMirror } from '../../elastic/remote-mirror.ts';
+import { openRemoteTier } from '../../elastic/remote-tier.ts';
 import { findResumePoint } from '../../elastic/resume.ts';
 import { s3ConfigFromEnv } from '../../elastic/s3-config.ts';
 import { mirrorLocalStep, restoreNewestFromRemote } from '../../elastic/s3-mirror.ts';
@@ -115,6 +117,36 @@ describe('S3 mirror and restore (local tier + s3rver)', () => {
     expect(await remote.listPaths()).toEqual([]);
     remote.close();
   });
+
+  it('warns once while the S3 server is down, although each failed request names another step', async () => {
+    // A server of its own, stopped mid-test; the shared one stays up for the other tests.
+    const own = await startS3rver({ buckets: ['down-test'], accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET });
+    const localRoot = join(scratch, 'down-local');
+    const env = { S3_ENDPOINT_URL: own.endpoint, AWS_ACCESS_KEY_ID: ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET };
+    const tier = openRemoteTier('s3://down-test/run/', localRoot, env);
+    const warnings: string[] = [];
+    const mirror = new RemoteMirror({ tier, localRoot, retention: 5, warn: (m) => warnings.push(m) });
+    const checkpointer = new Checkpointer({
+      store: new LocalStore(localRoot), retention: 5, modelHash: MODEL_HASH, numExperts: 4, engineVersion: 'test', host: 'test-host',
+      warn: (m) => warnings.push(m), onCommit: (step) => mirror.committed(step), pinned: () => mirror.pinned(),
+    });
+    const saveAndCopy = async (step: number) => {
+      await checkpointer.save(syntheticSnapshot(step));
+      await checkpointer.flush();
+      return mirror.flush();
+    };
+    try {
+      expect(await saveAndCopy(1)).toBe(true);
+      await own.stop();
+      for (const step of [2, 3, 4]) expect(await saveAndCopy(step)).toBe(false);
+    } finally {
+      tier.close();
+    }
+    expect(mirror.failures).toBe(3);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^copy of step=2 to s3:\/\/down-test\/run\/ failed: .*step=2\/MANIFEST\.json/);
+    produced.push(...warnings);
+  }, 60_000);
 
   it('leaves no credential value in anything written: checkpoints, restored files, logs, warnings', async () => {
     const needles = [SECRET, ACCESS_KEY_ID].map((s) => Buffer.from(s));
