@@ -6,11 +6,12 @@
  * Checkpointer that hashes with node:crypto and hands each local commit to
  * the background remote mirror. Used by `moe train` and `moe ckpt`.
  */
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { ensureDirSync } from '../engine/node/dirs.ts';
 import { modelConfigHash, type MoeConfig } from '../engine/config/index.ts';
 import type { Trainer } from '../engine/train/trainer.ts';
 import { Checkpointer } from './checkpointer.ts';
+import { DirLockedError, lockDir, type DirLock } from './dir-lock.ts';
 import { LocalStore, localHost } from './local-store.ts';
 import { nodeSha256 } from './node-sha256.ts';
 import { RemoteMirror } from './remote-mirror.ts';
@@ -31,22 +32,40 @@ export class CheckpointDirError extends Error {
 }
 
 /**
- * The local store for checkpoint.dir, created if needed and with
- * temporaries from killed writers removed. Throws CheckpointDirError when
- * the directory cannot be created or written, before any training.
+ * The local store for checkpoint.dir, created if needed, locked for this
+ * process (see dir-lock.ts) and with temporaries from killed writers
+ * removed. Throws CheckpointDirError when the directory cannot be created
+ * or written, or another run on this machine is using it, before any
+ * training. The caller releases the lock when the run ends.
  */
-export function openLocalStore(config: MoeConfig, warn: (m: string) => void): LocalStore {
+export async function openLocalStore(config: MoeConfig, warn: (m: string) => void): Promise<{ store: LocalStore; lock: DirLock }> {
   const dir = config.checkpoint.dir;
   try {
     ensureDirSync(dir);
+    // mkdir accepts an existing plain file of that name, and access() a writable one: say what is in the way.
+    if (!statSync(dir).isDirectory()) throw new Error('it is a file, not a directory');
     accessSync(dir, constants.W_OK);
   } catch (e) {
     throw new CheckpointDirError(`checkpoint.dir ${dir} cannot be used: ${(e as Error).message}`);
   }
+  // Locked before the sweep below: the temporaries of a live run are not leftovers.
+  let lock: DirLock;
+  try {
+    lock = await lockDir(dir, `checkpoint.dir ${dir}`);
+  } catch (e) {
+    if (e instanceof DirLockedError) throw new CheckpointDirError(e.message);
+    throw e;
+  }
   const store = new LocalStore(dir);
-  const removed = store.cleanTemporaries();
+  let removed: string[];
+  try {
+    removed = store.cleanTemporaries();
+  } catch (e) {
+    await lock.release();
+    throw new CheckpointDirError(`checkpoint.dir ${dir} cannot be used: removing the temporaries of an interrupted save failed: ${(e as Error).message}`);
+  }
   if (removed.length > 0) warn(`checkpoint: removed ${removed.length} temporary file(s) left by an interrupted save in ${store.root}`);
-  return store;
+  return { store, lock };
 }
 
 /**

@@ -9,7 +9,7 @@
  */
 import { ConfigError, modelConfigHash, type Env, type MoeConfig } from '../config/index.ts';
 import { loadConfigFile } from '../config/node.ts';
-import { CorpusError } from '../data/index.ts';
+import { CorpusError, type Corpus } from '../data/index.ts';
 import { loadCorpusFromDisk } from '../data/node-files.ts';
 import { GpuUnavailableError } from '../gpu/index.ts';
 import { acquireNodeGpu } from '../gpu/node.ts';
@@ -23,6 +23,7 @@ import { bitsPerByte, runRecord, type TelemetryRecord } from '../telemetry/index
 import { openTelemetryFile } from '../telemetry/node-file.ts';
 import { Trainer } from './trainer.ts';
 import { CheckpointSaveError } from '../../elastic/checkpointer.ts';
+import type { LocalStore } from '../../elastic/local-store.ts';
 import { CheckpointMismatchError } from '../../elastic/resume.ts';
 import {
   CheckpointDirError, checkpointRecord, createCheckpointer, createRemoteMirror, openLocalStore, openRemote, RemoteTierError, resumeFromTiers, saveTrainer, type CheckpointRecord,
@@ -75,9 +76,9 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
     `${formatCount(corpus.validation.length)} validation bytes (${corpus.validationDocuments.length} documents)`);
   // Checkpoint tiers, opened before the GPU so that a wrong bucket or a missing key fails at once.
   const warn = (m: string) => io.err(`warning: ${m}`);
-  let store;
+  let opened;
   try {
-    store = openLocalStore(config, warn);
+    opened = await openLocalStore(config, warn);
   } catch (e) {
     if (e instanceof CheckpointDirError) {
       io.err(`moe train: ${e.message}`);
@@ -85,6 +86,18 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
     }
     throw e;
   }
+  // The directory stays this run's until it returns (or the process dies, which frees it too).
+  try {
+    return await trainInDir(o, config, corpus, opened.store, warn);
+  } finally {
+    await opened.lock.release();
+  }
+}
+
+/** The run once checkpoint.dir is open and locked: remote tier, GPU, resume, training loop, final save. */
+async function trainInDir(o: RunOptions, config: MoeConfig, corpus: Corpus, store: LocalStore, warn: (m: string) => void): Promise<RunResult> {
+  const { io } = o;
+  const t = config.training;
   let remote;
   try {
     if (config.checkpoint.remote_uri !== null) io.out(`remote checkpoints: listing ${config.checkpoint.remote_uri} ...`);

@@ -13,11 +13,14 @@ export const trainCommand: Command = {
   details:
     'Trains on WebGPU (a hardware GPU when present, else software WebGPU with a notice). Prints progress, ' +
     'writes one JSON line per step to telemetry.path, evaluates every training.eval_every steps in bits per byte, ' +
-    'saves the final weights next to the telemetry file and prints a sample. Environment overrides ' +
+    'saves the final weights next to the telemetry file and prints a sample. Checkpoints go to checkpoint.dir ' +
+    '(and checkpoint.remote_uri) every checkpoint.every steps and at the end, also after Ctrl-C or SIGTERM; a run ' +
+    'resumes by itself from the newest verified checkpoint there (give another checkpoint.dir to start over), and ' +
+    'refuses a directory another run on this machine is using. Environment overrides ' +
     'MOE_<SECTION>__<KEY> apply (e.g. MOE_TRAINING__MAX_STEPS=50).',
   options: {
     config: { type: 'string', short: 'c', valueName: 'PATH', default: 'configs/default.yaml', description: 'YAML config file' },
-    steps: { type: 'string', valueName: 'N', description: 'override training.max_steps' },
+    steps: { type: 'string', valueName: 'N', description: 'override training.max_steps (total steps, counting those before a resume)' },
     'no-sample': { type: 'boolean', description: 'do not print a sample at the end' },
   },
   async run(args, io) {
