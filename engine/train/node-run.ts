@@ -143,6 +143,11 @@ async function trainInDir(o: RunOptions, config: MoeConfig, corpus: Corpus, stor
     }
     throw e;
   }
+  // max_steps counts every step, those before the resume too: a run already there has nothing to do, and says so.
+  if (resumedStep !== null && resumedStep >= t.max_steps) {
+    io.out(`nothing to train: the checkpoint is at step ${resumedStep} and training.max_steps is ${t.max_steps} (it counts the steps before the resume too); ` +
+      'raise it (--steps N) to train further, or give another checkpoint.dir to start over');
+  }
   const mirror = remote ? createRemoteMirror(config, remote.tier, warn) : undefined;
   const checkpointer = createCheckpointer(config, store, warn, mirror);
   if (resumedStep !== null) checkpointer.trust(resumedStep);
@@ -195,6 +200,9 @@ async function trainInDir(o: RunOptions, config: MoeConfig, corpus: Corpus, stor
         telemetry.write(checkpointRecord(trainer.step, checkpointer, mirror));
       }
       await checkpointer.flush();
+      // The records above are written when a save is queued; this one shows the final commit (with a remote
+      // tier, the record after its final copy does).
+      if (!mirror && checkpointer.lastCommittedStep !== null) telemetry.write(checkpointRecord(trainer.step, checkpointer));
     } catch (e) {
       // Storage refused a save (full disk, lost mount): training stops here; the warning above named the cause.
       if (!(e instanceof CheckpointSaveError)) throw e;

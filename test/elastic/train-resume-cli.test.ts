@@ -48,8 +48,11 @@ describe('moe train with checkpoints (smoke config)', () => {
     expect(readdirSync(join(dir, 'ckpt')).sort()).toEqual(['step=2', 'step=4']);
     const records = readFileSync(join(dir, 'telemetry.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const ck = records.filter((r) => r.type === 'checkpoint');
-    expect(ck.map((r) => r.step)).toEqual([2, 4]);
-    expect(ck.every((r) => Number.isInteger(r.queue_depth) && r.queue_depth >= 1 && r.queue_depth <= 2 && r.superseded_saves === 0)).toBe(true);
+    // One record as each save is queued, and one once the final save has committed.
+    expect(ck.map((r) => r.step)).toEqual([2, 4, 4]);
+    expect(ck.slice(0, 2).every((r) => Number.isInteger(r.queue_depth) && r.queue_depth >= 1 && r.queue_depth <= 2 && r.superseded_saves === 0)).toBe(true);
+    expect(ck[2]).toMatchObject({ queue_depth: 0, last_committed_step: 4, superseded_saves: 0 });
+    expect(ck[2].last_commit_ms).toBeGreaterThan(0);
 
     const ls = await ckpt('ls', dir);
     expect(ls.code).toBe(0);
@@ -75,6 +78,12 @@ describe('moe train with checkpoints (smoke config)', () => {
     const fallback = await train(dir);
     expect(fallback.err.join('\n')).toMatch(/warning: checkpoint step=4 skipped: shard .*rank=0.safetensors has sha256 .*\(corrupt\)/);
     expect(fallback.losses).toEqual(full.losses.slice(2));
+
+    // Step 4 is committed and max_steps is 4: nothing to train, and the run says why instead of a bare "0 tokens".
+    const done = await train(dir);
+    expect(done.ok).toBe(true);
+    expect(done.losses).toEqual([]);
+    expect(done.out.join('\n')).toContain('nothing to train: the checkpoint is at step 4 and training.max_steps is 4');
 
     const other = await train(dir, { MOE_MODEL__FFN_DIM: '16' });
     expect(other.ok).toBe(false);
