@@ -6,8 +6,8 @@
  * Checkpointer that hashes with node:crypto and hands each local commit to
  * the background remote mirror. Used by `moe train` and `moe ckpt`.
  */
-import { accessSync, constants, readFileSync, statSync } from 'node:fs';
-import { ensureDirSync } from '../engine/node/dirs.ts';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { ensureDirectorySync } from '../engine/node/dirs.ts';
 import { modelConfigHash, type MoeConfig } from '../engine/config/index.ts';
 import type { Trainer } from '../engine/train/trainer.ts';
 import { Checkpointer } from './checkpointer.ts';
@@ -41,9 +41,7 @@ export class CheckpointDirError extends Error {
 export async function openLocalStore(config: MoeConfig, warn: (m: string) => void): Promise<{ store: LocalStore; lock: DirLock }> {
   const dir = config.checkpoint.dir;
   try {
-    ensureDirSync(dir);
-    // mkdir accepts an existing plain file of that name, and access() a writable one: say what is in the way.
-    if (!statSync(dir).isDirectory()) throw new Error('it is a file, not a directory');
+    ensureDirectorySync(dir);
     accessSync(dir, constants.W_OK);
   } catch (e) {
     throw new CheckpointDirError(`checkpoint.dir ${dir} cannot be used: ${(e as Error).message}`);

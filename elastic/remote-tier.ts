@@ -9,7 +9,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { isAbsolute, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { canonicalPath, ensureDirSync } from '../engine/node/dirs.ts';
+import { canonicalPath, ensureDirectorySync } from '../engine/node/dirs.ts';
 import { MANIFEST_NAME, manifestPath, parseStepDir, stepDir } from './format.ts';
 import { isTemporary, LocalStore } from './local-store.ts';
 import { s3ConfigFromEnv, type Environment, type S3Config } from './s3-config.ts';
@@ -63,14 +63,14 @@ function fileTier(uri: string, localRoot: string): RemoteTier {
   if (a === b || a.startsWith(b + sep) || b.startsWith(a + sep)) {
     throw new RemoteTierError(`checkpoint.remote_uri ${uri} overlaps checkpoint.dir ${localRoot} (${a} and ${b}); hint: the second tier must be another directory (another disk or a network mount)`);
   }
-  try {
-    ensureDirSync(root);
-  } catch (e) {
-    throw new RemoteTierError(`checkpoint.remote_uri ${uri}: cannot create ${root}: ${(e as Error).message}`);
-  }
   const store = new LocalStore(root);
-  // A copy killed mid-file leaves a recognisable temporary; nothing reads it, so sweep it now.
-  store.cleanTemporaries();
+  try {
+    ensureDirectorySync(root);
+    // A copy killed mid-file leaves a recognisable temporary; nothing reads it, so sweep it now.
+    store.cleanTemporaries();
+  } catch (e) {
+    throw new RemoteTierError(`checkpoint.remote_uri ${uri}: cannot use ${root}: ${(e as Error).message}`);
+  }
   return {
     uri,
     store,

@@ -3,7 +3,7 @@
  * a path it cannot create under some file systems (e.g. /proc/x loops
  * between ENOENT and EEXIST): these fail with the error instead.
  */
-import { existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 
@@ -37,6 +37,15 @@ export function ensureDirSync(dir: string, mode?: number): void {
       if (code(again) !== 'EEXIST') throw again;
     }
   }
+}
+
+/**
+ * ensureDirSync, then fails when `dir` is something else than a directory:
+ * mkdir's EEXIST does not say that a plain file of that name is in the way.
+ */
+export function ensureDirectorySync(dir: string, mode?: number): void {
+  ensureDirSync(dir, mode);
+  if (!statSync(dir).isDirectory()) throw new Error(`${dir} is a file, not a directory`);
 }
 
 /**

@@ -4,13 +4,14 @@
  * delete the first run's temporaries, its retention the first run's steps),
  * also through another spelling of the path; the lock goes with its holder,
  * kill -9 included. A checkpoint.dir that is a plain file is refused with a
- * message saying so. Real processes, real directories.
+ * message saying so, by moe train and moe ckpt. Real processes, real directories.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ckptCommand } from '../../engine/cli/commands/ckpt.ts';
 import { loadConfigFile } from '../../engine/config/node.ts';
 import { CheckpointDirError, openLocalStore } from '../../elastic/node-checkpoints.ts';
 import { removeTempDirs, tempDir } from './fixtures.ts';
@@ -78,9 +79,19 @@ describe('checkpoint.dir lock', () => {
     child.kill('SIGKILL');
   }, 120_000);
 
-  it('refuses a checkpoint.dir that is a plain file, saying so', async () => {
+  it('refuses a checkpoint.dir that is a plain file, saying so; moe ckpt tells a file and a missing directory from an empty one', async () => {
     const file = join(tempDir('lock-file'), 'not-a-dir');
     writeFileSync(file, 'x');
-    await expect(openLocalStore(configFor(file), () => {})).rejects.toThrow(`checkpoint.dir ${file} cannot be used: it is a file, not a directory`);
+    await expect(openLocalStore(configFor(file), () => {})).rejects.toThrow(`checkpoint.dir ${file} cannot be used: ${file} is a file, not a directory`);
+    const ckpt = async (action: string, dir: string) => {
+      const err: string[] = [];
+      const out: string[] = [];
+      const code = await ckptCommand.run({ values: { config: 'configs/smoke.yaml', dir }, positionals: [action] }, { out: (t) => out.push(t), err: (t) => err.push(t) });
+      return { code, err, out };
+    };
+    for (const action of ['ls', 'verify']) expect(await ckpt(action, file)).toEqual({ code: 1, err: [`moe ckpt: ${file} is a file, not a checkpoint directory`], out: [] });
+    const absent = join(file, '..', 'absent');
+    expect(await ckpt('ls', absent)).toEqual({ code: 0, err: [`moe ckpt: ${absent} does not exist (no checkpoints there)`], out: [] });
+    expect((await ckpt('verify', absent)).code).toBe(1);
   });
 });

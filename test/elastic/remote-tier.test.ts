@@ -2,14 +2,14 @@
 // background mirror from a real local Checkpointer. Values are checked
 // against the synthetic fixture's formula (valueAt), not the code under test.
 
-import { existsSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Checkpointer } from '../../elastic/checkpointer.ts';
 import { LocalStore } from '../../elastic/local-store.ts';
 import { RemoteMirror } from '../../elastic/remote-mirror.ts';
-import { openRemoteTier, type RemoteTier } from '../../elastic/remote-tier.ts';
+import { openRemoteTier, RemoteTierError, type RemoteTier } from '../../elastic/remote-tier.ts';
 import { findResumePoint } from '../../elastic/resume.ts';
 import { restoreNewestFromRemote } from '../../elastic/s3-mirror.ts';
 import { MODEL_HASH, removeTempDirs, syntheticSnapshot, tempDir, valueAt } from './fixtures.ts';
@@ -224,7 +224,13 @@ describe('file:// remote tier with the background mirror', () => {
     expect(() => openRemoteTier(pathToFileURL(alias).href, root, {})).toThrow(/overlaps checkpoint\.dir/);
     expect(() => openRemoteTier(pathToFileURL(join(alias, 'sub')).href, root, {})).toThrow(/overlaps checkpoint\.dir/);
     rmSync(alias);
-    expect(() => openRemoteTier('file:///proc/moe-engine-test/x', join(root, 'ckpt'), {})).toThrow(/checkpoint\.remote_uri file:\/\/\/proc\/moe-engine-test\/x: cannot create/);
+    expect(() => openRemoteTier('file:///proc/moe-engine-test/x', join(root, 'ckpt'), {})).toThrow(/checkpoint\.remote_uri file:\/\/\/proc\/moe-engine-test\/x: cannot use /);
+    // A plain file where the tier's directory would be: a RemoteTierError saying so, not a bare ENOTDIR.
+    const file = join(dirname(root), 'refuse-a-file');
+    writeFileSync(file, 'x');
+    expect(() => openRemoteTier(pathToFileURL(file).href, join(root, 'ckpt'), {})).toThrow(RemoteTierError);
+    expect(() => openRemoteTier(pathToFileURL(file).href, join(root, 'ckpt'), {})).toThrow(`checkpoint.remote_uri ${pathToFileURL(file).href}: cannot use ${file}: ${file} is a file, not a directory`);
+    rmSync(file);
     expect(() => openRemoteTier(pathToFileURL(root).href, root, {})).toThrow(/overlaps checkpoint\.dir .*the second tier must be another directory/);
     expect(() => openRemoteTier(pathToFileURL(join(root, 'inner')).href, root, {})).toThrow(/overlaps checkpoint\.dir/);
     expect(() => openRemoteTier('file://relative/path', root, {})).toThrow(/checkpoint\.remote_uri "file:\/\/relative\/path"/);

@@ -66,7 +66,19 @@ export const ckptCommand: Command = {
       }
       store = tier.store;
     } else {
-      store = new LocalStore(args.values.dir ? String(args.values.dir) : config.checkpoint.dir);
+      const dir = args.values.dir ? String(args.values.dir) : config.checkpoint.dir;
+      // A mistyped --dir or a file in the way should not read as an empty checkpoint directory.
+      const { statSync } = await import('node:fs');
+      const kind = statSync(dir, { throwIfNoEntry: false });
+      if (kind === undefined) {
+        io.err(`moe ckpt: ${dir} does not exist (no checkpoints there)`);
+        return action === 'ls' ? EXIT_OK : EXIT_FAILURE;
+      }
+      if (!kind.isDirectory()) {
+        io.err(`moe ckpt: ${dir} is a file, not a checkpoint directory`);
+        return EXIT_FAILURE;
+      }
+      store = new LocalStore(dir);
     }
     try {
       return await report(store);
