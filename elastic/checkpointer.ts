@@ -102,11 +102,36 @@ export class Checkpointer {
       const replaced = this.waiting.pop()!;
       this.waiting.push(entry);
       this.supersededSaves++;
-      this.o.warn?.(`checkpoint storage ${this.o.store.where} is slower than training: the queued save of ${stepDir(replaced.snap.step)} is replaced by ${stepDir(snap.step)}`);
+      this.warnSlow(replaced.snap.step, snap.step);
       return; // the replaced entry's turn in the chain writes this one
     }
     this.waiting.push(entry);
     this.chain = this.chain.then(() => this.writeNext());
+  }
+
+  /** When the last "slower than training" warning was given (performance.now()), and replacements since then. */
+  private lastSlowWarning = -Infinity;
+  private unwarnedSupersedes = 0;
+
+  /**
+   * Says that storage is behind, at most once a minute: with saves every
+   * step on a slow disk a replacement can happen at nearly every step, and a
+   * line each time would bury the progress output. The count goes to
+   * telemetry (superseded_saves) either way.
+   */
+  private warnSlow(replaced: number, by: number): void {
+    const now = performance.now();
+    if (now - this.lastSlowWarning < SLOW_WARNING_INTERVAL_MS) {
+      this.unwarnedSupersedes++;
+      return;
+    }
+    const since = this.unwarnedSupersedes > 0 ? `; ${this.unwarnedSupersedes} other queued save(s) replaced since the last warning` : '';
+    this.o.warn?.(
+      `checkpoint storage ${this.o.store.where} is slower than training: the queued save of ${stepDir(replaced)} is replaced by ${stepDir(by)}${since} ` +
+        '(telemetry superseded_saves counts them; this warning repeats at most once a minute)',
+    );
+    this.lastSlowWarning = now;
+    this.unwarnedSupersedes = 0;
   }
 
   private async writeNext(): Promise<void> {
@@ -234,6 +259,9 @@ export class Checkpointer {
     }
   }
 }
+
+/** Least time between two "storage is slower than training" warnings. */
+const SLOW_WARNING_INTERVAL_MS = 60_000;
 
 /** The files a step directory holds when the checkpointer wrote it. */
 const SHARD_FILE = /^rank=(0|[1-9][0-9]*)\.safetensors$/;
