@@ -49,10 +49,12 @@ export function lockName(dir: string): string {
 /**
  * Takes the lock of `dir` for this process, or throws DirLockedError naming
  * the process that holds it. `what` names the directory in the message
- * (e.g. "checkpoint.dir /data/ckpt").
+ * (e.g. "checkpoint.dir /data/ckpt"). Where no socket can be made, `warn`
+ * says so and the run goes on unlocked.
  */
-export async function lockDir(dir: string, what: string): Promise<DirLock> {
-  if (process.platform !== 'linux') return { release: async () => {} };
+export async function lockDir(dir: string, what: string, warn: (message: string) => void = () => {}): Promise<DirLock> {
+  const none: DirLock = { release: async () => {} };
+  if (process.platform !== 'linux') return none;
   const name = lockName(dir);
   const me: LockHolder = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
   // Whoever connects is told who holds the directory.
@@ -60,7 +62,11 @@ export async function lockDir(dir: string, what: string): Promise<DirLock> {
   try {
     await listen(server, name);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') {
+      // A sandbox without Unix sockets: the lock guards against a mistake, it must not stop a run.
+      warn(`${what} is not locked against a second run on this machine: ${(e as Error).message}`);
+      return none;
+    }
     const holder = await askHolder(name);
     const who = holder ? `pid ${holder.pid} on ${holder.host}, since ${holder.since}` : 'another process on this machine';
     throw new DirLockedError(

@@ -49,7 +49,7 @@ export async function openLocalStore(config: MoeConfig, warn: (m: string) => voi
   // Locked before the sweep below: the temporaries of a live run are not leftovers.
   let lock: DirLock;
   try {
-    lock = await lockDir(dir, `checkpoint.dir ${dir}`);
+    lock = await lockDir(dir, `checkpoint.dir ${dir}`, warn);
   } catch (e) {
     if (e instanceof DirLockedError) throw new CheckpointDirError(e.message);
     throw e;
