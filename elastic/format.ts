@@ -113,7 +113,7 @@ export function parseManifest(bytes: Uint8Array | string, source = MANIFEST_NAME
   };
   const obj = (v: unknown, field: string): Record<string, unknown> =>
     typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : fail(field, 'an object', v);
-  const int = (v: unknown, field: string, min: number): number => (Number.isInteger(v) && (v as number) >= min ? (v as number) : fail(field, `an integer >= ${min}`, v));
+  const int = (v: unknown, field: string, min: number): number => (Number.isSafeInteger(v) && (v as number) >= min ? (v as number) : fail(field, `an integer >= ${min} (at most 2^53 - 1)`, v));
   const str = (v: unknown, field: string): string => (typeof v === 'string' && v.length > 0 ? v : fail(field, 'a non-empty string', v));
   const hex64 = (v: unknown, field: string): string => (typeof v === 'string' && /^[0-9a-f]{64}$/.test(v) ? v : fail(field, '64 lower-case hex digits', v));
   const arr = (v: unknown, field: string): unknown[] => (Array.isArray(v) ? v : fail(field, 'an array', v));

@@ -60,6 +60,9 @@ describe('checkpoint format', () => {
     ['model_hash', 'short', /model_hash/],
     ['sampler', { prng: { algorithm: 'xoshiro128**', words: [1, 2, 3] }, windowsDrawn: 0 }, /sampler.prng.words/],
     ['sampler', { prng: { algorithm: 'xoshiro128**', words: [1, 2, 3, 4] } }, /sampler.windowsDrawn/],
+    // A position beyond 2^53 cannot be exact (an absurd hand edit, not a run).
+    ['sampler', { prng: { algorithm: 'xoshiro128**', words: [1, 2, 3, 4] }, windowsDrawn: 1e300 }, /sampler.windowsDrawn' must be an integer >= 0 \(at most 2\^53 - 1\)/],
+    ['step', 2 ** 53, /'step' must be an integer >= 0/],
     ['sampler', { prng: { algorithm: 'xoshiro128**', words: [0, 0, 0, 0] }, windowsDrawn: 0 }, /sampler.prng.words' must be a state other than all zeros/],
     ['time', 'yesterday', /'time'/],
     ['surprise', 1, /unknown field 'surprise'/],
