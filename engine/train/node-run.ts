@@ -161,8 +161,17 @@ async function trainInDir(o: RunOptions, config: MoeConfig, corpus: Corpus, stor
   let stop = false;
   // What a first Ctrl-C interrupts: the training loop, or the final copy to the remote tier.
   let waitingForCopy: string | null = null;
-  const onSignal = () => {
-    if (stop) process.exit(130);
+  // A second signal quits at once, as the signal itself: its default action is
+  // restored and it is raised again. process.exit() would run native teardown
+  // while Dawn's threads are still working, which crashed (SIGSEGV) about one
+  // time in three.
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop) {
+      process.removeAllListeners('SIGINT');
+      process.removeAllListeners('SIGTERM');
+      process.kill(process.pid, signal);
+      return;
+    }
     stop = true;
     progress.log(waitingForCopy ?? 'stopping after this step (Ctrl-C again to quit at once)');
   };
