@@ -146,7 +146,7 @@ async function trainInDir(o: RunOptions, config: MoeConfig, corpus: Corpus, stor
   // max_steps counts every step, those before the resume too: a run already there has nothing to do, and says so.
   if (resumedStep !== null && resumedStep >= t.max_steps) {
     io.out(`nothing to train: the checkpoint is at step ${resumedStep} and training.max_steps is ${t.max_steps} (it counts the steps before the resume too); ` +
-      'raise it (--steps N) to train further, or give another checkpoint.dir to start over');
+      'raise it (--steps N) to train further (the LR schedule then stretches to the new max_steps), or give another checkpoint.dir to start over');
   }
   const mirror = remote ? createRemoteMirror(config, remote.tier, warn) : undefined;
   const checkpointer = createCheckpointer(config, store, warn, mirror);
