@@ -7,7 +7,7 @@
  * the background remote mirror. Used by `moe train` and `moe ckpt`.
  */
 import { accessSync, constants, readFileSync } from 'node:fs';
-import { ensureDirectorySync } from '../engine/node/dirs.ts';
+import { ensureDirSync } from '../engine/node/dirs.ts';
 import { modelConfigHash, type MoeConfig } from '../engine/config/index.ts';
 import type { Trainer } from '../engine/train/trainer.ts';
 import { Checkpointer } from './checkpointer.ts';
@@ -41,7 +41,7 @@ export class CheckpointDirError extends Error {
 export async function openLocalStore(config: MoeConfig, warn: (m: string) => void): Promise<{ store: LocalStore; lock: DirLock }> {
   const dir = config.checkpoint.dir;
   try {
-    ensureDirectorySync(dir);
+    ensureDirSync(dir);
     accessSync(dir, constants.W_OK);
   } catch (e) {
     throw new CheckpointDirError(`checkpoint.dir ${dir} cannot be used: ${(e as Error).message}`);

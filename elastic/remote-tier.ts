@@ -9,7 +9,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { isAbsolute, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { canonicalPath, ensureDirectorySync } from '../engine/node/dirs.ts';
+import { canonicalPath, ensureDirSync } from '../engine/node/dirs.ts';
 import { MANIFEST_NAME, manifestPath, parseStepDir, stepDir } from './format.ts';
 import { isTemporary, LocalStore } from './local-store.ts';
 import { s3ConfigFromEnv, type Environment, type S3Config } from './s3-config.ts';
@@ -65,7 +65,7 @@ function fileTier(uri: string, localRoot: string): RemoteTier {
   }
   const store = new LocalStore(root);
   try {
-    ensureDirectorySync(root);
+    ensureDirSync(root);
     // A copy killed mid-file leaves a recognisable temporary; nothing reads it, so sweep it now.
     store.cleanTemporaries();
   } catch (e) {

@@ -1,7 +1,8 @@
 /**
  * mkdir -p, one level at a time. Node 20's recursive mkdir never returns on
  * a path it cannot create under some file systems (e.g. /proc/x loops
- * between ENOENT and EEXIST): these fail with the error instead.
+ * between ENOENT and EEXIST): these fail with the error instead. A plain
+ * file where the directory should be is an error too.
  */
 import { existsSync, mkdirSync, realpathSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -9,11 +10,16 @@ import { basename, dirname, join, resolve } from 'node:path';
 
 const code = (e: unknown): string | undefined => (e as NodeJS.ErrnoException).code;
 
+/** mkdir's EEXIST does not say that a plain file of that name is in the way: say it. */
+function mustBeDirectory(dir: string): void {
+  if (!statSync(dir).isDirectory()) throw new Error(`${dir} is a file, not a directory`);
+}
+
 export async function ensureDir(dir: string, mode?: number): Promise<void> {
   try {
     await mkdir(dir, { mode });
   } catch (e) {
-    if (code(e) === 'EEXIST') return;
+    if (code(e) === 'EEXIST') return mustBeDirectory(dir);
     if (code(e) !== 'ENOENT' || dirname(dir) === dir) throw e;
     await ensureDir(dirname(dir), mode);
     try {
@@ -28,7 +34,7 @@ export function ensureDirSync(dir: string, mode?: number): void {
   try {
     mkdirSync(dir, { mode });
   } catch (e) {
-    if (code(e) === 'EEXIST') return;
+    if (code(e) === 'EEXIST') return mustBeDirectory(dir);
     if (code(e) !== 'ENOENT' || dirname(dir) === dir) throw e;
     ensureDirSync(dirname(dir), mode);
     try {
@@ -37,15 +43,6 @@ export function ensureDirSync(dir: string, mode?: number): void {
       if (code(again) !== 'EEXIST') throw again;
     }
   }
-}
-
-/**
- * ensureDirSync, then fails when `dir` is something else than a directory:
- * mkdir's EEXIST does not say that a plain file of that name is in the way.
- */
-export function ensureDirectorySync(dir: string, mode?: number): void {
-  ensureDirSync(dir, mode);
-  if (!statSync(dir).isDirectory()) throw new Error(`${dir} is a file, not a directory`);
 }
 
 /**

@@ -36,6 +36,7 @@ export const ckptCommand: Command = {
     const { nodeSha256 } = await import('../../../elastic/node-sha256.ts');
     const { listSteps, verifyStep } = await import('../../../elastic/resume.ts');
     const { MANIFEST_NAME, parseStepDir, stepDir } = await import('../../../elastic/format.ts');
+    const { statSync } = await import('node:fs');
     let config;
     try {
       config = loadConfigFile(String(args.values.config), process.env);
@@ -68,7 +69,6 @@ export const ckptCommand: Command = {
     } else {
       const dir = args.values.dir ? String(args.values.dir) : config.checkpoint.dir;
       // A mistyped --dir or a file in the way should not read as an empty checkpoint directory.
-      const { statSync } = await import('node:fs');
       const kind = statSync(dir, { throwIfNoEntry: false });
       if (kind === undefined) {
         io.err(`moe ckpt: ${dir} does not exist (no checkpoints there)`);
