@@ -5,6 +5,7 @@
  * (navigator.gpu in a browser or Deno, Dawn in Node).
  */
 import { GpuUnavailableError, NO_ADAPTER_HINT } from './errors.ts';
+import type { GpuWait } from './gpu-wait.ts';
 import { Gpu, type AdapterSummary, type GpuOptions } from './gpu.ts';
 import { navigatorProvider, type AdapterPreference, type GpuProvider } from './provider.ts';
 
@@ -48,8 +49,8 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<Gpu> {
   const notice = options.notice ?? ((m: string) => console.warn(m));
   const preference = options.preference ?? 'auto';
   const providers = options.providers ?? [navigatorProvider()].filter((p): p is GpuProvider => p !== null);
-  let fallback: { adapter: GPUAdapter; provider: string } | null = null;
-  let chosen: { adapter: GPUAdapter; provider: string } | null = null;
+  let fallback: { adapter: GPUAdapter; provider: string; softwareWait?: GpuWait } | null = null;
+  let chosen: { adapter: GPUAdapter; provider: string; softwareWait?: GpuWait } | null = null;
   const tried: string[] = [];
   for await (const provider of providers) {
     tried.push(provider.name);
@@ -62,7 +63,7 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<Gpu> {
       chosen = { adapter, provider: provider.name };
       break;
     }
-    fallback ??= { adapter, provider: provider.name };
+    fallback ??= { adapter, provider: provider.name, softwareWait: provider.softwareWait };
     if (preference === 'software') break;
   }
   if (!chosen && fallback && preference === 'hardware') {
@@ -83,7 +84,7 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<Gpu> {
   if (summary.isFallback) {
     notice(
       `moe: no hardware GPU adapter; using the software adapter ${summary.description || summary.architecture} (${provider}). ` +
-        'Expect about 1-2 GFLOP/s.',
+        'Its work runs on the CPU cores: expect a few GFLOP/s.',
     );
   }
   const requiredLimits: Record<string, number> = {};
@@ -96,5 +97,6 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<Gpu> {
     notice('moe: this adapter has no timestamp-query feature; the profiler falls back to wall-clock time per submit.');
   }
   const device = await adapter.requestDevice({ label: 'moe', requiredFeatures, requiredLimits });
-  return new Gpu(device, summary, options);
+  const wait = options.wait ?? (summary.isFallback ? chosen.softwareWait : undefined);
+  return new Gpu(device, summary, { ...options, wait });
 }

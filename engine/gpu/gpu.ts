@@ -8,6 +8,7 @@
 import { BufferPool } from './buffer-pool.ts';
 import type { Workgroups } from './dispatch.ts';
 import { GpuDeviceLostError, GpuKernelError } from './errors.ts';
+import { plainWait, type GpuWait } from './gpu-wait.ts';
 import type { KernelSource } from './kernel.ts';
 import { PipelineCache } from './pipeline-cache.ts';
 import { Profiler } from './profiler.ts';
@@ -29,6 +30,8 @@ export interface GpuOptions {
   readonly validateEachDispatch?: boolean;
   /** Called with each kernel when its pipeline is compiled (e.g. to dump the WGSL). */
   readonly onCompile?: (kernel: KernelSource) => void;
+  /** How to await GPU promises (gpu-wait.ts); acquireGpu picks the provider's software wait for a software adapter. Default: plain await. */
+  readonly wait?: GpuWait;
 }
 
 export type Binding = Tensor | GPUBuffer;
@@ -44,6 +47,7 @@ export class Gpu {
   private lastKernel = '(none)';
   private dispatchesInEncoder = 0;
   private nanSource: GPUBuffer | null = null;
+  private readonly wait: GpuWait;
 
   constructor(
     readonly device: GPUDevice,
@@ -52,7 +56,8 @@ export class Gpu {
   ) {
     this.pipelines = new PipelineCache(device, (k, m) => this.fail(new GpuKernelError(k, m)), options.onCompile);
     this.pool = new BufferPool(device);
-    this.profiler = options.profile ? new Profiler(device) : null;
+    this.wait = options.wait ?? plainWait;
+    this.profiler = options.profile ? new Profiler(device, this.wait) : null;
     device.onuncapturederror = (ev: GPUUncapturedErrorEvent) => {
       this.fail(new GpuKernelError(kernelNamedIn(ev.error.message) ?? this.lastKernel, ev.error.message));
     };
@@ -192,7 +197,7 @@ export class Gpu {
       });
       this.submit();
       try {
-        await Promise.all(stagings.map((s) => s.buffer.mapAsync(GPUMapMode.READ)));
+        await this.wait(Promise.all(stagings.map((s) => s.buffer.mapAsync(GPUMapMode.READ))));
       } catch (e) {
         for (const s of stagings) s.buffer.destroy();
         this.throwPending();
@@ -220,7 +225,7 @@ export class Gpu {
     this.currentEncoder().copyBufferToBuffer(buffer, offset, staging, 0, bytes);
     this.submit();
     try {
-      await staging.mapAsync(GPUMapMode.READ);
+      await this.wait(staging.mapAsync(GPUMapMode.READ));
     } catch (e) {
       this.throwPending();
       throw e;
@@ -291,7 +296,7 @@ export class Gpu {
   /** Submits and waits for the GPU; throws the first error that happened since the last sync. */
   async sync(): Promise<void> {
     this.submit();
-    await this.device.queue.onSubmittedWorkDone();
+    await this.wait(this.device.queue.onSubmittedWorkDone());
     this.throwPending();
   }
 

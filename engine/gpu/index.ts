@@ -1,6 +1,7 @@
 export { acquireGpu, isFallbackAdapter, summarize, type AcquireOptions } from './device.ts';
 export { ceilDiv, dispatch1d, dispatch2d, foldWorkgroups, type Workgroups } from './dispatch.ts';
 export { GpuDeviceLostError, GpuKernelError, GpuUnavailableError } from './errors.ts';
+export { canSleepThread, plainWait, sleepingWait, type GpuWait } from './gpu-wait.ts';
 export { Gpu, type AdapterSummary, type Binding, type GpuOptions } from './gpu.ts';
 export { kernelKey, wgslConsts, type KernelSource } from './kernel.ts';
 export { packParams, type ParamField } from './params.ts';

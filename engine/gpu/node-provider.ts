@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sleepingWait } from './gpu-wait.ts';
 import type { AdapterPreference, GpuProvider } from './provider.ts';
 import { ensureDirSync } from '../node/dirs.ts';
 
@@ -57,7 +58,7 @@ const liveInstances: GPU[] = [];
 
 function provider(name: string, gpu: GPU): GpuProvider {
   liveInstances.push(gpu);
-  return { name, requestAdapter: (options) => gpu.requestAdapter(options) };
+  return { name, requestAdapter: (options) => gpu.requestAdapter(options), softwareWait: sleepingWait };
 }
 
 /**
@@ -69,7 +70,8 @@ export async function* nodeProviders(preference: AdapterPreference = 'auto'): As
   ensureRuntimeDir();
   const { create } = await loadDawn();
   const userIcd = process.env.VK_ICD_FILENAMES;
-  if (preference !== 'software' && (userIcd || hasGpuDeviceNode())) {
+  // A VK_ICD_FILENAMES the user set is the only Vulkan driver Dawn will see, whatever the preference.
+  if (userIcd || (preference !== 'software' && hasGpuDeviceNode())) {
     yield provider(userIcd ? `dawn (VK_ICD_FILENAMES=${userIcd})` : 'dawn (hardware)', create([]));
   }
   if (preference === 'hardware') return;

@@ -4,6 +4,8 @@
  * wall-clock time per submit (attributed to the kernels in that submit,
  * evenly) and says so in `mode`.
  */
+import { plainWait, type GpuWait } from './gpu-wait.ts';
+
 export interface KernelTiming {
   readonly kernel: string;
   readonly calls: number;
@@ -22,7 +24,10 @@ export class Profiler {
   private names: string[] = [];
   private pending: Promise<void>[] = [];
 
-  constructor(private readonly device: GPUDevice) {
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly wait: GpuWait = plainWait,
+  ) {
     const has = device.features.has('timestamp-query');
     this.mode = has ? 'timestamp-query' : 'wall-clock';
     this.querySet = has ? device.createQuerySet({ label: 'profiler', type: 'timestamp', count: MAX_PASSES * 2 }) : null;
@@ -87,7 +92,7 @@ export class Profiler {
 
   /** Waits for outstanding timestamp reads and returns totals, slowest first. */
   async report(): Promise<KernelTiming[]> {
-    await Promise.all(this.pending);
+    await this.wait(Promise.all(this.pending));
     this.pending = [];
     return [...this.totals.entries()]
       .map(([kernel, e]) => ({ kernel, calls: e.calls, totalMs: e.ns / 1e6 }))

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { acquireGpu, ceilDiv, dispatch1d, dispatch2d, foldWorkgroups, kernelKey, packParams } from '../../engine/gpu/index.ts';
+import { isFallbackAdapter } from '../../engine/gpu/device.ts';
+import { nodeProviders, SWIFTSHADER_ICD } from '../../engine/gpu/node-provider.ts';
 import { testGpu } from '../helpers/gpu.ts';
 
 describe('dispatch arithmetic', () => {
@@ -113,5 +115,24 @@ describe('adapter selection', () => {
   it('with no adapter at all, the error names the packages and variables that fix it', async () => {
     const none = { name: 'empty', requestAdapter: async () => null };
     await expect(acquireGpu({ providers: [none] })).rejects.toThrow(/apt-get install -y chromium libvulkan1[\s\S]*VK_ICD_FILENAMES[\s\S]*tried: empty/);
+  });
+
+  it('MOE_ADAPTER=software still finds SwiftShader when VK_ICD_FILENAMES already names it (as with-webgpu-env.sh sets it)', async () => {
+    const saved = process.env.VK_ICD_FILENAMES;
+    process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+    try {
+      const names: string[] = [];
+      const fallbacks: boolean[] = [];
+      for await (const p of nodeProviders('software')) {
+        names.push(p.name);
+        const adapter = await p.requestAdapter({ forceFallbackAdapter: true });
+        fallbacks.push(adapter !== null && isFallbackAdapter(adapter));
+      }
+      expect(names).toEqual([`dawn (VK_ICD_FILENAMES=${SWIFTSHADER_ICD})`]);
+      expect(fallbacks).toEqual([true]);
+    } finally {
+      if (saved === undefined) delete process.env.VK_ICD_FILENAMES;
+      else process.env.VK_ICD_FILENAMES = saved;
+    }
   });
 });

@@ -1,0 +1,69 @@
+/**
+ * How the runtime waits on a GPU promise (queue completion, buffer mapping).
+ *
+ * Dawn's Node bindings (npm `webgpu`) poll for finished GPU work on every
+ * turn of the event loop, re-arming a setImmediate while any GPU promise is
+ * pending, so a thread that awaits the GPU spins a whole CPU core. With a
+ * hardware GPU that core is idle anyway. With a software adapter
+ * (SwiftShader) the GPU's work runs on the same cores: on a 2-core machine
+ * the spinning thread took about 40% of SwiftShader's two worker threads,
+ * and the grouped expert kernels ran 1.7x slower with ±30% jitter (medians
+ * 172 vs 100 ms at N=512 H=256 E=16 K=2; see bench/README.md).
+ *
+ * `sleepingWait` keeps the polling but sleeps the thread between turns
+ * (Atomics.wait), for at most a tenth of the time waited so far and never
+ * more than 2 ms, so a wait ends at most ~10% or 2 ms after the work does.
+ * No Node imports: the file is shared with the browser bundle, where
+ * `plainWait` is used (Atomics.wait is not allowed on a page's main thread).
+ */
+
+/** Awaits a promise of GPU work. */
+export type GpuWait = <T>(p: Promise<T>) => Promise<T>;
+
+/** The promise as it is. */
+export const plainWait: GpuWait = (p) => p;
+
+const MAX_SLEEP_MS = 2;
+const MIN_SLEEP_MS = 0.05;
+
+let sleeper: Int32Array | null = null;
+/** Waits in progress: a nested wait (e.g. a benchmark around an engine sync) leaves the sleeping to the outer one. */
+let active = 0;
+
+/** True when this thread may block in Atomics.wait (Node and Deno, workers; not a page's main thread). */
+export function canSleepThread(): boolean {
+  if (typeof SharedArrayBuffer === 'undefined' || typeof Atomics?.wait !== 'function') return false;
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0); // value differs: returns at once, or throws where blocking is banned
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function nextTurn(): Promise<void> {
+  const immediate = (globalThis as { setImmediate?: (f: () => void) => unknown }).setImmediate;
+  return new Promise((resolve) => (immediate ? immediate(resolve) : setTimeout(resolve, 0)));
+}
+
+export const sleepingWait: GpuWait = async <T>(p: Promise<T>): Promise<T> => {
+  if (active > 0) return p;
+  active++;
+  try {
+    sleeper ??= new Int32Array(new SharedArrayBuffer(4));
+    let settled = false;
+    p.then(
+      () => void (settled = true),
+      () => void (settled = true),
+    );
+    const t0 = performance.now();
+    while (!settled) {
+      await nextTurn();
+      if (settled) break;
+      Atomics.wait(sleeper, 0, 0, Math.min(MAX_SLEEP_MS, Math.max(MIN_SLEEP_MS, (performance.now() - t0) / 10)));
+    }
+    return await p;
+  } finally {
+    active--;
+  }
+};
