@@ -5,7 +5,7 @@
  * table with ratios and writes bench/results/kernels.json.
  *
  *   npm run bench:kernels -- [--quick] [--shapes 1,2|N:H:E:K[:F],…] [--impl a,b]
- *                            [--ops a,b] [--budget S] [--max-run S] [--full-size] [--out PATH]
+ *                            [--ops a,b] [--budget S] [--max-run S] [--full-size] [--spin-wait] [--out PATH]
  *
  * What is measured and how: bench/README.md.
  */
@@ -13,7 +13,7 @@ import { execSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
-import { acquireGpu, navigatorProvider } from '../../engine/gpu/index.ts';
+import { acquireGpu, canSleepThread, navigatorProvider, plainWait, sleepingWait, type GpuWait } from '../../engine/gpu/index.ts';
 import { cpuBackend } from '../cpu.ts';
 import { installNavigatorGpu } from '../peers/webgpu-env.ts';
 import { checkReferenceGradients } from '../reference.ts';
@@ -35,6 +35,8 @@ const USAGE = `usage: npm run bench:kernels -- [options]
   --max-reps N       at most N timed runs (default 7)
   --max-run S        skip a run estimated to take longer than S seconds (default 60)
   --full-size        keep the largest shapes whole on a software adapter (they take minutes there)
+  --spin-wait        await runs plainly, letting Dawn's polling spin a core (default on a software
+                     adapter: sleep between polls, as the engine does; bench/README.md)
   --out PATH         results file (default bench/results/kernels.json)`;
 
 interface Options {
@@ -45,6 +47,7 @@ interface Options {
   maxReps: number;
   maxRunS: number;
   fullSize: boolean;
+  spinWait: boolean;
   out: string;
 }
 
@@ -71,7 +74,7 @@ function parseShape(spec: string): Shape {
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { shapes: [...SHAPES], impls: [...IMPLS], ops: [...OPS], budgetS: 5, maxReps: 7, maxRunS: 60, fullSize: false, out: 'bench/results/kernels.json' };
+  const o: Options = { shapes: [...SHAPES], impls: [...IMPLS], ops: [...OPS], budgetS: 5, maxReps: 7, maxRunS: 60, fullSize: false, spinWait: false, out: 'bench/results/kernels.json' };
   const num = (flag: string, v: string | undefined) => {
     const n = Number(v);
     if (!v || !Number.isFinite(n) || n <= 0) throw new Error(`${flag} needs a positive number, got '${v ?? ''}'`);
@@ -92,6 +95,7 @@ function parseArgs(argv: readonly string[]): Options {
     else if (a === '--max-reps') o.maxReps = Math.max(1, Math.floor(num(a, next())));
     else if (a === '--max-run') o.maxRunS = num(a, next());
     else if (a === '--full-size') o.fullSize = true;
+    else if (a === '--spin-wait') o.spinWait = true;
     else if (a === '--out') o.out = next();
     else if (a === '--help' || a === '-h') {
       console.log(USAGE);
@@ -147,6 +151,11 @@ async function main(): Promise<void> {
   if (!provider) throw new Error('bench: navigator.gpu is missing after installNavigatorGpu()');
   const gpu = await acquireGpu({ providers: [{ ...provider, name: 'dawn via navigator.gpu (shared with the peers)' }], notice: log });
   log(`adapter: ${gpu.adapter.description || gpu.adapter.architecture} (${gpu.adapter.vendor}, ${gpu.adapter.provider})${gpu.adapter.isFallback ? ' [software]' : ''}`);
+  // One wait for every implementation's runs: the engine's own Gpu here awaits plainly (navigator provider).
+  const sleeping = gpu.adapter.isFallback && !o.spinWait && canSleepThread();
+  const wait: GpuWait = sleeping ? sleepingWait : plainWait;
+  const waitMode = sleeping ? 'sleeping between polls (all implementations)' : 'plain await (Dawn polls on every event-loop turn)';
+  log(`runs awaited: ${waitMode}`);
 
   const backends: Backend[] = [];
   const loadFailures: Skipped[] = [];
@@ -185,7 +194,7 @@ async function main(): Promise<void> {
         let bad: string | null;
         try {
           const p = await b.prepare(op, vInputs, variant);
-          bad = checkOutputs(op, vInputs, await p.outputs(), want);
+          bad = checkOutputs(op, vInputs, await wait(p.outputs()), want);
           p.dispose();
         } catch (e) {
           bad = `threw: ${(e as Error).message.split('\n')[0]}`;
@@ -252,7 +261,7 @@ async function main(): Promise<void> {
             log(`  ${op} ${b.impl} (${variant}): skipped, estimated ${est.toFixed(0)} s per run`);
             continue;
           }
-          const entry = await prepareAndCheck(b, op, inputs, variant, want, tokens);
+          const entry = await prepareAndCheck(b, op, inputs, variant, want, tokens, wait);
           if (typeof entry === 'string') {
             skipped.push({ op, shape, impl: b.impl, variant, reason: entry });
             log(`  ${op} ${b.impl} (${variant}): ${entry}`);
@@ -270,7 +279,7 @@ async function main(): Promise<void> {
           entries.push({ impl: b.impl, variant, ...entry });
         }
       }
-      const timings = await timeInterleaved(entries.map((e) => e.p), { budgetS: o.budgetS, minReps: 1, maxReps: o.maxReps });
+      const timings = await timeInterleaved(entries.map((e) => e.p), { budgetS: o.budgetS, minReps: 1, maxReps: o.maxReps, wait });
       entries.forEach((e) => e.p.dispose());
       const byImpl = new Map<Impl, Row>();
       entries.forEach((e, i) => {
@@ -306,7 +315,7 @@ async function main(): Promise<void> {
       'moe-engine': commit,
     },
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', loadAverageStart: loadStart, loadAverageEnd: loadavg()[0] },
-    options: { ...o, shapes: o.shapes.map(shapeLabel) },
+    options: { ...o, shapes: o.shapes.map(shapeLabel), runsAwaited: waitMode },
     date: new Date().toISOString(),
     rows: rows.map((r) => ({ ...r, value: Number(r.value.toPrecision(4)) })),
     shrunk: shrunk.map((c) => ({ requested: shapeLabel(c.requested), measured: shapeLabel(c.measured), reason: c.reason })),
@@ -323,13 +332,13 @@ const FIRST_RUN_ALLOWANCE = 5;
 
 /** Prepares, runs once (the warm-up: compiles and allocates) and checks sampled outputs; a string says why not. */
 async function prepareAndCheck(
-  b: Backend, op: OpName, inputs: Inputs, variant: string, want: ReturnType<typeof expectedOutputs>, tokens: number[],
+  b: Backend, op: OpName, inputs: Inputs, variant: string, want: ReturnType<typeof expectedOutputs>, tokens: number[], wait: GpuWait,
 ): Promise<{ p: Prepared; firstS: number } | string> {
   let p: Prepared | null = null;
   try {
     p = await b.prepare(op, inputs, variant);
     const t0 = performance.now();
-    const out = await p.outputs();
+    const out = await wait(p.outputs());
     const firstS = (performance.now() - t0) / 1000;
     const bad = checkOutputs(op, inputs, out, want, tokens);
     if (bad) {
@@ -337,7 +346,7 @@ async function prepareAndCheck(
       return `wrong at this shape, not timed: ${bad}`;
     }
     // The first run included compiling and the readback; when that was quick, warm up once more.
-    if (firstS < WARM_AGAIN_BELOW_S) await timeOnce(p);
+    if (firstS < WARM_AGAIN_BELOW_S) await timeOnce(p, wait);
     return { p, firstS };
   } catch (e) {
     p?.dispose();

@@ -6,7 +6,13 @@
  * may be shared) falls on all of them alike. The median is reported; the
  * process CPU time per run (all threads: SwiftShader runs on CPU threads) is
  * kept too, because it moves less than wall time when the machine is busy.
+ *
+ * Every run is awaited through the same GpuWait for every implementation:
+ * the peers drive the same Dawn instance, whose Node bindings spin a core
+ * while GPU work is pending (engine/gpu/gpu-wait.ts), so how the run is
+ * awaited decides how much CPU SwiftShader gets, for all of them alike.
  */
+import { plainWait, type GpuWait } from '../../engine/gpu/gpu-wait.ts';
 import type { Prepared } from './ops.ts';
 
 export interface TimingOptions {
@@ -14,6 +20,8 @@ export interface TimingOptions {
   readonly budgetS: number;
   readonly minReps: number;
   readonly maxReps: number;
+  /** How each run is awaited (default: plain await). */
+  readonly wait?: GpuWait;
 }
 
 export interface Timing {
@@ -23,10 +31,10 @@ export interface Timing {
   readonly reps: number;
 }
 
-export async function timeOnce(p: Prepared): Promise<{ wallS: number; cpuS: number }> {
+export async function timeOnce(p: Prepared, wait: GpuWait = plainWait): Promise<{ wallS: number; cpuS: number }> {
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  await p.run();
+  await wait(p.run());
   const wallS = (performance.now() - t0) / 1000;
   const c = process.cpuUsage(c0);
   return { wallS, cpuS: (c.user + c.system) / 1e6 };
@@ -43,7 +51,7 @@ export async function timeInterleaved(entries: readonly Prepared[], o: TimingOpt
   while (entries.some((_, i) => wants(i))) {
     for (let i = 0; i < entries.length; i++) {
       if (!wants(i)) continue;
-      const t = await timeOnce(entries[i]);
+      const t = await timeOnce(entries[i], o.wait);
       wall[i].push(t.wallS);
       cpu[i].push(t.cpuS);
     }
