@@ -251,6 +251,8 @@ export class Gpu {
     if (x > max || y > max || z > max) {
       throw new GpuKernelError(kernel.name, `dispatch [${x}, ${y}, ${z}] exceeds maxComputeWorkgroupsPerDimension (${max}); fold it with dispatch1d`);
     }
+    // Set before anything of this launch reaches Dawn: validation errors can arrive synchronously.
+    this.lastKernel = kernel.name;
     const pipeline = this.pipelines.get(kernel);
     const entries: GPUBindGroupEntry[] = bindings.map((b, i) => ({ binding: i, resource: { buffer: 'buffer' in b ? b.buffer : b } }));
     if (params) {
@@ -269,7 +271,6 @@ export class Gpu {
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
     pass.end();
-    this.lastKernel = kernel.name;
     this.dispatchesInEncoder++;
     if (this.options.validateEachDispatch) {
       void this.device.popErrorScope().then((err) => {
@@ -334,6 +335,7 @@ export class Gpu {
 
 /** Dawn quotes object labels in its messages: [ComputePipeline "router_fwd"]. */
 function kernelNamedIn(message: string): string | null {
-  const m = /\[(?:Invalid )?(?:ComputePipeline|ComputePassEncoder|BindGroup|ShaderModule)\s+"([^"]+)"\]/.exec(message);
+  // Dawn writes a descriptor's label in doubled quotes: [BindGroupDescriptor ""name""].
+  const m = /\[(?:Invalid )?(?:ComputePipeline|ComputePassEncoder|BindGroup|ShaderModule)(?:Descriptor)?\s+"+([^"]+)"+\]/.exec(message);
   return m ? m[1] : null;
 }

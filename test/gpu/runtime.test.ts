@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { acquireGpu, ceilDiv, dispatch1d, dispatch2d, foldWorkgroups, kernelKey, packParams } from '../../engine/gpu/index.ts';
+import { GpuKernelError, acquireGpu, ceilDiv, dispatch1d, dispatch2d, foldWorkgroups, kernelKey, packParams } from '../../engine/gpu/index.ts';
 import { isFallbackAdapter } from '../../engine/gpu/device.ts';
 import { nodeProviders, SWIFTSHADER_ICD } from '../../engine/gpu/node-provider.ts';
 import { testGpu } from '../helpers/gpu.ts';
@@ -98,8 +98,26 @@ describe('Gpu runtime', () => {
     const wrongType = gpu.upload(new Float32Array(4), [4], 'w');
     // Binding a storage buffer where the shader expects a uniform is a validation error.
     gpu.dispatch({ name: 'broken_fill', code: FILL }, [wrongType, wrongType.buffer], [1, 1, 1]);
-    await expect(gpu.sync()).rejects.toThrow(/broken_fill/);
-    gpu.release(wrongType);
+    // A valid dispatch after it: the error must still name the one that failed, not the last one recorded.
+    const out = gpu.empty([64], 'f32', 'out');
+    gpu.dispatch({ name: 'good_fill', code: FILL }, [out], [1, 1, 1], packParams([['u32', 64], ['f32', 1]]));
+    const err = await gpu.sync().then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(GpuKernelError);
+    expect((err as GpuKernelError).kernel).toBe('broken_fill');
+    gpu.release(wrongType, out);
+  });
+
+  it('names the kernel when a binding is one its shader does not declare', async () => {
+    const gpu = await testGpu();
+    const a = gpu.empty([64], 'f32', 'a');
+    const extra = gpu.empty([4], 'f32', 'extra');
+    const onlyBinding0 = '@group(0) @binding(0) var<storage, read_write> o: array<f32>;\n@compute @workgroup_size(1) fn main() { o[0] = 1.0; }';
+    gpu.dispatch({ name: 'extra_binding_fill', code: onlyBinding0 }, [a, extra], [1, 1, 1]);
+    gpu.dispatch({ name: 'good_fill', code: FILL }, [a], [1, 1, 1], packParams([['u32', 64], ['f32', 1]]));
+    const err = await gpu.sync().then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(GpuKernelError);
+    expect((err as GpuKernelError).kernel).toBe('extra_binding_fill');
+    gpu.release(a, extra);
   });
 
   it('reports a WGSL compile error with the kernel name', async () => {
