@@ -27,8 +27,11 @@ const MAX_SLEEP_MS = 2;
 const MIN_SLEEP_MS = 0.05;
 
 let sleeper: Int32Array | null = null;
-/** Waits in progress: a nested wait (e.g. a benchmark around an engine sync) leaves the sleeping to the outer one. */
-let active = 0;
+/** GPU promises awaited through sleepingWait and not yet settled; one sleeper loop serves them all. */
+let pending = 0;
+let looping = false;
+/** When the newest pending wait began: sleeps are a tenth of the time since, so a short wait is not overslept. */
+let newestStart = 0;
 
 /** True when this thread may block in Atomics.wait (Node and Deno, workers; not a page's main thread). */
 export function canSleepThread(): boolean {
@@ -46,24 +49,30 @@ function nextTurn(): Promise<void> {
   return new Promise((resolve) => (immediate ? immediate(resolve) : setTimeout(resolve, 0)));
 }
 
-export const sleepingWait: GpuWait = async <T>(p: Promise<T>): Promise<T> => {
-  if (active > 0) return p;
-  active++;
+/**
+ * Sleeps between event-loop turns while any wait is pending. Overlapping
+ * waits (a benchmark around an engine sync, a read while a step is pending)
+ * share this one loop, so the thread sleeps once per turn, not once per wait.
+ */
+async function sleepWhilePending(): Promise<void> {
+  looping = true;
   try {
     sleeper ??= new Int32Array(new SharedArrayBuffer(4));
-    let settled = false;
-    p.then(
-      () => void (settled = true),
-      () => void (settled = true),
-    );
-    const t0 = performance.now();
-    while (!settled) {
+    while (pending > 0) {
       await nextTurn();
-      if (settled) break;
-      Atomics.wait(sleeper, 0, 0, Math.min(MAX_SLEEP_MS, Math.max(MIN_SLEEP_MS, (performance.now() - t0) / 10)));
+      if (pending === 0) break;
+      Atomics.wait(sleeper, 0, 0, Math.min(MAX_SLEEP_MS, Math.max(MIN_SLEEP_MS, (performance.now() - newestStart) / 10)));
     }
-    return await p;
   } finally {
-    active--;
+    looping = false;
   }
+}
+
+export const sleepingWait: GpuWait = <T>(p: Promise<T>): Promise<T> => {
+  pending++;
+  newestStart = performance.now();
+  const done = () => void pending--;
+  p.then(done, done);
+  if (!looping) void sleepWhilePending();
+  return p;
 };

@@ -20,14 +20,14 @@ describe('sleepingWait', () => {
     expect(order).toEqual(['immediate', 'timer 5 ms', 'awaited']);
   });
 
-  it('overlapping waits (a benchmark around an engine sync) all settle, in the order their work ends', async () => {
+  it('overlapping and nested waits (a benchmark around an engine sync) all settle, in the order their work ends', async () => {
     const ended: string[] = [];
     const outer = sleepingWait(later(30, 'outer').then((v) => (ended.push(v), v)));
     const inner = sleepingWait(later(10, 'inner').then((v) => (ended.push(v), v)));
     const nested = sleepingWait(sleepingWait(later(20, 'nested')).then((v) => (ended.push(v), v)));
     expect(await Promise.all([outer, inner, nested])).toEqual(['outer', 'inner', 'nested']);
     expect(ended).toEqual(['inner', 'nested', 'outer']);
-    // The guard counter is back at zero: a fresh wait after a rejection still works.
+    // The shared sleeper loop has ended; a fresh wait, after a rejection too, starts it again.
     await expect(sleepingWait(Promise.reject(new Error('x')))).rejects.toThrow('x');
     expect(await sleepingWait(later(1, 'again'))).toBe('again');
   });
