@@ -1,4 +1,9 @@
+import { spawnSync } from 'node:child_process';
+import { open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { isIoRequest } from '../../engine/gpu/gpu-wait.ts';
 import { acquireGpu, canSleepThread, sleepingWait, type GpuProvider, type GpuWait } from '../../engine/gpu/index.ts';
 import { nodeProviders } from '../../engine/gpu/node-provider.ts';
 
@@ -30,6 +35,37 @@ describe('sleepingWait', () => {
     // The shared sleeper loop has ended; a fresh wait, after a rejection too, starts it again.
     await expect(sleepingWait(Promise.reject(new Error('x')))).rejects.toThrow('x');
     expect(await sleepingWait(later(1, 'again'))).toBe('again');
+  });
+
+  it('counts file system calls, socket writes and connects as I/O in flight, long-lived handles not', async () => {
+    const requests = ['FSReqCallback', 'FSReqPromise', 'CloseReq', 'WriteWrap', 'SimpleWriteWrap', 'ConnectWrap', 'ShutdownWrap', 'GetAddrInfoReqWrap'];
+    const handles = ['PipeWrap', 'TCPWrap', 'TCPSocketWrap', 'TCPServerWrap', 'Timeout', 'Immediate', 'TTYWrap', 'SignalWrap', 'ProcessWrap', 'FSEventWrap', 'StatWatcher'];
+    expect(requests.filter((r) => !isIoRequest(r))).toEqual([]);
+    expect(handles.filter(isIoRequest)).toEqual([]);
+    // The names are Node's own: a file write in flight is listed as one, and is gone when it completes
+    // (the test runner may have file requests of its own in flight too).
+    const path = join(tmpdir(), `moe-gpu-wait-${process.pid}`);
+    const fsRequests = () => process.getActiveResourcesInfo().filter((r) => isIoRequest(r) && r.startsWith('FS'));
+    try {
+      const fh = await open(path, 'w');
+      const write = fh.write(Buffer.alloc(1 << 20, 1));
+      const during = fsRequests();
+      expect(during).toContain('FSReqPromise');
+      await write;
+      await fh.close();
+      expect(fsRequests().length).toBeLessThan(during.length);
+    } finally {
+      await rm(path, { force: true });
+    }
+  });
+
+  it('a wait that never settles does not keep the process alive (as a plain await would not)', () => {
+    const script = `import { sleepingWait } from './engine/gpu/gpu-wait.ts';
+      void sleepingWait(new Promise(() => {}));
+      setTimeout(() => console.log('timer ran'), 20);`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+    expect(child.error).toBeUndefined();
+    expect([child.status, child.stdout.trim()]).toEqual([0, 'timer ran']);
   });
 
   it('Node may block its main thread in Atomics.wait', () => {
