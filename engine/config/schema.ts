@@ -145,7 +145,7 @@ export const CONFIG_SCHEMA: ConfigSchema = {
   telemetry: {
     path: { type: 'string', default: 'runs/telemetry.jsonl', doc: 'JSONL file of step and eval records' },
     profile: { type: 'bool', default: false, doc: 'per-kernel GPU timings in step records' },
-    peak_tflops: { type: 'number', min: 0, minExclusive: true, max: 1e6, default: 0.002, doc: 'device peak TFLOP/s for MFU' },
+    peak_tflops: { type: 'number', min: 0, minExclusive: true, max: 1e6, default: 0.006, doc: 'device peak TFLOP/s for MFU (default: SwiftShader on 2 cores)' },
   },
 };
 
