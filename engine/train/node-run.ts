@@ -48,6 +48,22 @@ export interface RunResult {
 
 const failed: RunResult = { ok: false, steps: 0, trainLoss: null, valLoss: null, losses: [] };
 
+/**
+ * `moe train` runs one worker. A config made for several would train this
+ * process's share of the batch alone and report the whole batch's tokens,
+ * so it is refused, naming the fields.
+ */
+function singleWorkerProblem(config: MoeConfig): string | null {
+  const p = config.parallelism;
+  const many = (['world_size', 'data_parallel', 'expert_parallel'] as const).filter((k) => p[k] !== 1);
+  if (many.length === 0) return null;
+  return (
+    `${many.map((k) => `parallelism.${k} is ${p[k]}`).join(', ')}: this version of moe train runs one worker ` +
+    '(multi-worker training over the rendezvous is not implemented yet); set parallelism.world_size, data_parallel and expert_parallel to 1 ' +
+    '(e.g. MOE_PARALLELISM__WORLD_SIZE=1 MOE_PARALLELISM__DATA_PARALLEL=1 MOE_PARALLELISM__EXPERT_PARALLEL=1)'
+  );
+}
+
 export async function runTraining(o: RunOptions): Promise<RunResult> {
   const { io } = o;
   let config: MoeConfig;
@@ -60,6 +76,11 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
       return failed;
     }
     throw e;
+  }
+  const oneWorker = singleWorkerProblem(config);
+  if (oneWorker) {
+    io.err(`moe train: ${oneWorker}`);
+    return failed;
   }
   const t = config.training;
   let corpus;

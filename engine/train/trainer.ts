@@ -54,8 +54,9 @@ export class Trainer {
     this.flopsPerToken = flopsPerToken(config);
   }
 
+  /** Tokens this process trains per step (its micro-batches; the whole global batch when it is the only worker). */
   get tokensPerStep(): number {
-    return this.config.training.global_batch_size * this.config.model.sequence_length;
+    return this.accumulation * this.config.training.micro_batch_size * this.config.model.sequence_length;
   }
 
   learningRate(step: number): number {

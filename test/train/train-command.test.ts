@@ -20,6 +20,22 @@ describe('moe train (command)', () => {
     expect(c.err.join('\n')).toMatch(/model\.top_k: must be <= model\.num_experts \(4\), got 9/);
   });
 
+  it('a config for several workers is refused with exit 1, naming the fields (moe train runs one worker)', async () => {
+    const c = capture();
+    process.env.MOE_PARALLELISM__WORLD_SIZE = '2';
+    process.env.MOE_PARALLELISM__DATA_PARALLEL = '2';
+    process.env.MOE_ELASTIC__MAX_WORKERS = '2';
+    try {
+      expect(await main(['train', '--config', 'configs/smoke.yaml'], c.io)).toBe(1);
+    } finally {
+      delete process.env.MOE_PARALLELISM__WORLD_SIZE;
+      delete process.env.MOE_PARALLELISM__DATA_PARALLEL;
+      delete process.env.MOE_ELASTIC__MAX_WORKERS;
+    }
+    expect(c.err.join('\n')).toMatch(/parallelism\.world_size is 2, parallelism\.data_parallel is 2: this version of moe train runs one worker/);
+    expect(c.out.join('\n')).not.toMatch(/corpus:/); // refused before any work
+  });
+
   it('a missing corpus path fails with exit 1 and names the path', async () => {
     const c = capture();
     process.env.MOE_TRAINING__CORPUS = '/nonexistent/moe-corpus';

@@ -45,4 +45,19 @@ describe('trainer (smoke config, Brown corpus)', () => {
     expect(b.losses).toEqual(a.losses);
     expect(b.valBpb).toBe(a.valBpb);
   });
+
+  it('tokens per step are the tokens this process trains: its share of the batch when data_parallel > 1', async () => {
+    const gpu = await testGpu();
+    const config = loadConfigFile('configs/smoke.yaml', {
+      ...env, MOE_PARALLELISM__WORLD_SIZE: '2', MOE_PARALLELISM__DATA_PARALLEL: '2', MOE_ELASTIC__MAX_WORKERS: '2',
+    });
+    const corpus = loadCorpusFromDisk(config.training.corpus, config.model.sequence_length);
+    const trainer = new Trainer(gpu, config, corpus);
+    const { record } = await trainer.trainStep();
+    // global 4 sequences over 2 data-parallel workers: this one trains 1 micro-batch x 2 sequences x 16 tokens.
+    expect(trainer.accumulation).toBe(1);
+    expect(trainer.tokensPerStep).toBe(1 * 2 * 16);
+    // Independently, from the routing counts: K = 2 slots per token in every layer.
+    for (const layer of record.routing.counts_per_layer) expect(layer.reduce((x, y) => x + y, 0) / 2).toBe(trainer.tokensPerStep);
+  });
 });
