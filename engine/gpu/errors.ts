@@ -20,6 +20,6 @@ export const NO_ADAPTER_HINT = [
   '  apt-get install -y chromium libvulkan1',
   'then run with',
   '  VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json XDG_RUNTIME_DIR=/tmp/moe-xdg',
-  '(moe sets these itself when the file exists). With an NVIDIA/AMD GPU, install its Vulkan driver (libvulkan1 plus the vendor ICD).',
+  '(moe sets these itself when the file exists and VK_ICD_FILENAMES is unset). With an NVIDIA/AMD GPU, install its Vulkan driver (libvulkan1 plus the vendor ICD).',
   'In a browser: use a WebGPU-enabled browser over https or http://127.0.0.1.',
 ].join('\n');

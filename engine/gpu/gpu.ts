@@ -200,8 +200,7 @@ export class Gpu {
         await this.wait(Promise.all(stagings.map((s) => s.buffer.mapAsync(GPUMapMode.READ))));
       } catch (e) {
         for (const s of stagings) s.buffer.destroy();
-        this.throwPending();
-        throw e;
+        throw this.mapFailure(e, `reading ${tensors.map((t) => `'${t.label}'`).join(', ')}`);
       }
       for (const s of stagings) {
         const mapped = new Uint8Array(s.buffer.getMappedRange());
@@ -227,8 +226,8 @@ export class Gpu {
     try {
       await this.wait(staging.mapAsync(GPUMapMode.READ));
     } catch (e) {
-      this.throwPending();
-      throw e;
+      staging.destroy();
+      throw this.mapFailure(e, `reading '${buffer.label}'`);
     }
     const out = staging.getMappedRange().slice(0);
     staging.destroy();
@@ -321,6 +320,18 @@ export class Gpu {
 
   private fail(e: Error): void {
     this.pendingError ??= e;
+  }
+
+  /**
+   * Why a readback's buffer mapping failed: the error recorded since the last
+   * sync when there is one, else, for an abort (Dawn rejects with an empty
+   * AbortError when the device goes away), a message that says so.
+   */
+  private mapFailure(e: unknown, what: string): unknown {
+    this.throwPending();
+    if ((e as { name?: unknown })?.name !== 'AbortError') return e;
+    const detail = (e as { message?: unknown }).message;
+    return new GpuDeviceLostError(`${what}: the GPU device was destroyed or lost before the data came back${detail ? ` (${String(detail)})` : ''}`);
   }
 
   private throwPending(): void {

@@ -72,7 +72,9 @@ export async function* nodeProviders(preference: AdapterPreference = 'auto'): As
   const userIcd = process.env.VK_ICD_FILENAMES;
   // A VK_ICD_FILENAMES the user set is the only Vulkan driver Dawn will see, whatever the preference.
   if (userIcd || (preference !== 'software' && hasGpuDeviceNode())) {
-    yield provider(userIcd ? `dawn (VK_ICD_FILENAMES=${userIcd})` : 'dawn (hardware)', create([]));
+    const missing = userIcd ? userIcd.split(':').filter((f) => f && !existsSync(f)) : [];
+    const icd = `VK_ICD_FILENAMES=${userIcd}${missing.length ? `, no such file: ${missing.join(', ')}` : ''}`;
+    yield provider(userIcd ? `dawn (${icd})` : 'dawn (hardware)', create([]));
   }
   if (preference === 'hardware') return;
   if (!userIcd && existsSync(SWIFTSHADER_ICD)) {

@@ -3,6 +3,7 @@
  * which runs the same CLI, its built-in navigator.gpu (wgpu).
  */
 import { acquireGpu, type AcquireOptions } from './device.ts';
+import { GpuUnavailableError } from './errors.ts';
 import type { Gpu } from './gpu.ts';
 import { nodeProviders } from './node-provider.ts';
 import { navigatorProvider } from './provider.ts';
@@ -17,5 +18,5 @@ export async function acquireNodeGpu(options: Omit<AcquireOptions, 'providers'> 
 export function adapterPreferenceFromEnv(): 'auto' | 'hardware' | 'software' {
   const v = (process.env.MOE_ADAPTER ?? 'auto').toLowerCase();
   if (v === 'auto' || v === 'hardware' || v === 'software') return v;
-  throw new Error(`MOE_ADAPTER must be one of auto, hardware, software; got '${process.env.MOE_ADAPTER}'`);
+  throw new GpuUnavailableError(`MOE_ADAPTER must be one of auto, hardware, software; got '${process.env.MOE_ADAPTER}'`);
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { GpuKernelError, acquireGpu, ceilDiv, dispatch1d, dispatch2d, foldWorkgroups, kernelKey, packParams } from '../../engine/gpu/index.ts';
+import { GpuDeviceLostError, GpuKernelError, GpuUnavailableError, acquireGpu, ceilDiv, dispatch1d, dispatch2d, foldWorkgroups, kernelKey, packParams } from '../../engine/gpu/index.ts';
 import { isFallbackAdapter } from '../../engine/gpu/device.ts';
 import { nodeProviders, SWIFTSHADER_ICD } from '../../engine/gpu/node-provider.ts';
+import { acquireNodeGpu, adapterPreferenceFromEnv } from '../../engine/gpu/node.ts';
 import { testGpu } from '../helpers/gpu.ts';
 
 describe('dispatch arithmetic', () => {
@@ -152,5 +153,43 @@ describe('adapter selection', () => {
       if (saved === undefined) delete process.env.VK_ICD_FILENAMES;
       else process.env.VK_ICD_FILENAMES = saved;
     }
+  });
+
+  it('a VK_ICD_FILENAMES that names no file is said so in the providers tried', async () => {
+    const saved = process.env.VK_ICD_FILENAMES;
+    process.env.VK_ICD_FILENAMES = '/nonexistent/moe-icd.json';
+    try {
+      const names: string[] = [];
+      for await (const p of nodeProviders('software')) names.push(p.name);
+      expect(names).toEqual(['dawn (VK_ICD_FILENAMES=/nonexistent/moe-icd.json, no such file: /nonexistent/moe-icd.json)']);
+    } finally {
+      if (saved === undefined) delete process.env.VK_ICD_FILENAMES;
+      else process.env.VK_ICD_FILENAMES = saved;
+    }
+  });
+
+  it('MOE_ADAPTER with an unknown value is a GpuUnavailableError naming the choices', () => {
+    const saved = process.env.MOE_ADAPTER;
+    process.env.MOE_ADAPTER = 'bogus';
+    try {
+      expect(() => adapterPreferenceFromEnv()).toThrow(GpuUnavailableError);
+      expect(() => adapterPreferenceFromEnv()).toThrow("MOE_ADAPTER must be one of auto, hardware, software; got 'bogus'");
+    } finally {
+      if (saved === undefined) delete process.env.MOE_ADAPTER;
+      else process.env.MOE_ADAPTER = saved;
+    }
+  });
+});
+
+describe('readback after the device is gone', () => {
+  it('names what was being read and says the device was destroyed or lost', async () => {
+    const gpu = await acquireNodeGpu({ notice: () => {} });
+    const t = gpu.upload(new Float32Array([1, 2, 3, 4]), [4], 'weights');
+    await gpu.sync();
+    const read = gpu.read(t);
+    gpu.device.destroy();
+    const err = await read.then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(GpuDeviceLostError);
+    expect((err as Error).message).toMatch(/reading 'weights'.*destroyed or lost/);
   });
 });
