@@ -13,12 +13,18 @@
  * `sleepingWait` keeps the polling but sleeps the thread between turns
  * (Atomics.wait), for at most a tenth of the time waited so far and never
  * more than 2 ms, so a wait ends at most ~10% or 2 ms after the work does.
- * Other work in the process shares the cost: while a wait is pending, a
- * socket message that arrives is handled up to 2 ms late (a chatty
- * request/response loop on localhost went from about 30k to 230 round trips
- * a second), and no turn is slept while Node has file system calls, socket
- * writes or connects in flight, so checkpoint writes and uploads run at full
- * speed. A wait keeps the process alive only as long as Dawn's polling does.
+ * Other work in the process shares the cost. No turn is slept while Node
+ * lists file system calls, socket writes or connects in flight, so
+ * checkpoint writes and uploads run at full speed (and a write that stays
+ * in flight, to a peer that does not read, turns the sleeping off: the GPU
+ * waits are then as slow as plain ones). Work Node does not list gets one
+ * turn per sleep while a wait is pending: a socket message that arrives is
+ * handled up to 2 ms late (a chatty localhost request/response loop went
+ * from about 30k to 230 round trips a second), and so is each step of a
+ * chain of setImmediate, zlib or async crypto calls (a helper measured a
+ * 32 MiB gzip stream at 0.36 -> 5.5 s). The engine's own checkpoint and S3
+ * paths are file and socket I/O. A wait keeps the process alive only as
+ * long as Dawn's polling does.
  * No Node imports: the file is shared with the browser bundle, where
  * `plainWait` is used (Atomics.wait is not allowed on a page's main thread).
  */
@@ -78,8 +84,8 @@ export function isIoRequest(resource: string): boolean {
 }
 
 function ioInFlight(): boolean {
-  const info = (globalThis as { process?: { getActiveResourcesInfo?: () => string[] } }).process?.getActiveResourcesInfo;
-  return typeof info === 'function' && info().some(isIoRequest);
+  const proc = (globalThis as { process?: { getActiveResourcesInfo?: () => string[] } }).process;
+  return typeof proc?.getActiveResourcesInfo === 'function' && proc.getActiveResourcesInfo().some(isIoRequest);
 }
 
 /**
