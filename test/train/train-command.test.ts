@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../engine/cli/main.ts';
+import { loadConfigFile } from '../../engine/config/node.ts';
+import { singleWorkerProblem } from '../../engine/train/node-run.ts';
 
 function capture() {
   const out: string[] = [];
@@ -34,6 +36,16 @@ describe('moe train (command)', () => {
     }
     expect(c.err.join('\n')).toMatch(/parallelism\.world_size is 2, parallelism\.data_parallel is 2: this version of moe train runs one worker/);
     expect(c.out.join('\n')).not.toMatch(/corpus:/); // refused before any work
+  });
+
+  it('for a shipped multi-worker config, the suggested overrides give a config moe train accepts', async () => {
+    const refused = capture();
+    expect(await main(['train', '--config', 'configs/large_scale.yaml'], refused.io)).toBe(1);
+    const suggestion = /\(e\.g\. ((?:MOE_\w+=\S+ ?)+)\)/.exec(refused.err.join('\n'));
+    expect(suggestion?.[1]).toContain('MOE_ELASTIC__MIN_WORKERS=1');
+    const overrides = Object.fromEntries(suggestion![1].trim().split(' ').map((kv) => kv.split('=') as [string, string]));
+    const config = loadConfigFile('configs/large_scale.yaml', overrides); // throws a ConfigError if a rule still fails
+    expect(singleWorkerProblem(config)).toBeNull();
   });
 
   it('a missing corpus path fails with exit 1 and names the path', async () => {
