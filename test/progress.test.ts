@@ -76,7 +76,7 @@ describe('progress formatting', () => {
     // 2.365 / ln 2 = 3.4120; 2.503 / ln 2 = 3.6111; 409600 tokens / 451 s = 908.2 tokens/s.
     expect(text).toBe(
       [
-        'Training finished: 400 steps, 410k tokens in 7m 31s (908 tokens/s)',
+        'Training finished: 400 steps, 410k tokens in 7m 31s (908 tokens/s overall, evaluation and shader compiles included)',
         '  train:       3.412 bits/byte (loss 2.3650 nats)',
         '  validation:  3.611 bits/byte (loss 2.5030 nats)',
         '  telemetry:   runs/default/telemetry.jsonl',
@@ -128,6 +128,6 @@ describe('ProgressReporter', () => {
     expect(writes[4]).toBe(`\r\x1b[2Kcheckpoint saved\n${bar}`);
     r.finish({ steps: 10, tokens: 1000, wallMs: 400, trainLoss: null, valLoss: null, outputs: [] });
     expect(writes[5]).toBe('\n');
-    expect(writes[6]).toMatch(/^Training finished: 10 steps, 1.00k tokens in 0s \(2.50k tokens\/s\)\n/);
+    expect(writes[6]).toMatch(/^Training finished: 10 steps, 1.00k tokens in 0s \(2.50k tokens\/s overall, evaluation and shader compiles included\)\n/);
   });
 });

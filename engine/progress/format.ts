@@ -123,7 +123,7 @@ export function formatLogLine(state: ProgressState): string {
 
 /** The end-of-run report. */
 export function formatSummary(s: RunSummary): string {
-  const rate = s.wallMs > 0 ? ` (${formatCount((s.tokens * 1000) / s.wallMs)} tokens/s)` : '';
+  const rate = s.wallMs > 0 ? ` (${formatCount((s.tokens * 1000) / s.wallMs)} tokens/s overall, evaluation and shader compiles included)` : '';
   const metric = (loss: number | null) => (loss === null ? 'n/a' : `${bpb(loss).toFixed(3)} bits/byte (loss ${loss.toFixed(4)} nats)`);
   const rows: [string, string][] = [
     ['train', metric(s.trainLoss)],
