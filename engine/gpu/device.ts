@@ -45,12 +45,19 @@ export function summarize(adapter: GPUAdapter, provider: string): AdapterSummary
   };
 }
 
+/** An adapter found, the provider it came from, and how to await GPU work if it is a software one. */
+interface Candidate {
+  readonly adapter: GPUAdapter;
+  readonly provider: string;
+  readonly softwareWait?: GpuWait;
+}
+
 export async function acquireGpu(options: AcquireOptions = {}): Promise<Gpu> {
   const notice = options.notice ?? ((m: string) => console.warn(m));
   const preference = options.preference ?? 'auto';
   const providers = options.providers ?? [navigatorProvider()].filter((p): p is GpuProvider => p !== null);
-  let fallback: { adapter: GPUAdapter; provider: string; softwareWait?: GpuWait } | null = null;
-  let chosen: { adapter: GPUAdapter; provider: string; softwareWait?: GpuWait } | null = null;
+  let fallback: Candidate | null = null;
+  let chosen: Candidate | null = null;
   const tried: string[] = [];
   for await (const provider of providers) {
     tried.push(provider.name);

@@ -58,12 +58,12 @@ export function singleWorkerProblem(config: MoeConfig): string | null {
   const many = (['world_size', 'data_parallel', 'expert_parallel'] as const).filter((k) => p[k] !== 1);
   if (many.length === 0) return null;
   // world_size must lie within [elastic.min_workers, max_workers]: the fix names min_workers too when it is above 1.
-  const fix = ['MOE_PARALLELISM__WORLD_SIZE=1', 'MOE_PARALLELISM__DATA_PARALLEL=1', 'MOE_PARALLELISM__EXPERT_PARALLEL=1'];
-  if (config.elastic.min_workers > 1) fix.push('MOE_ELASTIC__MIN_WORKERS=1');
+  const minWorkers = config.elastic.min_workers > 1;
+  const fix = ['MOE_PARALLELISM__WORLD_SIZE=1', 'MOE_PARALLELISM__DATA_PARALLEL=1', 'MOE_PARALLELISM__EXPERT_PARALLEL=1', ...(minWorkers ? ['MOE_ELASTIC__MIN_WORKERS=1'] : [])];
   return (
     `${many.map((k) => `parallelism.${k} is ${p[k]}`).join(', ')}: this version of moe train runs one worker ` +
     `(multi-worker training over the rendezvous is not implemented yet); set parallelism.world_size, data_parallel and expert_parallel to 1` +
-    `${config.elastic.min_workers > 1 ? ` and elastic.min_workers to 1` : ''} (e.g. ${fix.join(' ')})`
+    `${minWorkers ? ' and elastic.min_workers to 1' : ''} (e.g. ${fix.join(' ')})`
   );
 }
 
