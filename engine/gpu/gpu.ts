@@ -13,6 +13,7 @@ import type { KernelSource } from './kernel.ts';
 import { PipelineCache } from './pipeline-cache.ts';
 import { Profiler } from './profiler.ts';
 import { byteSize, dtypeOf, numel, type DType, type HostArray, type Tensor } from './tensor.ts';
+import { OperandTextures, textureOperandProblem, type MatrixStack, type TextureBinding } from './texture-operand.ts';
 
 export interface AdapterSummary {
   readonly vendor: string;
@@ -32,9 +33,20 @@ export interface GpuOptions {
   readonly onCompile?: (kernel: KernelSource) => void;
   /** How to await GPU promises (gpu-wait.ts); acquireGpu picks the provider's software wait for a software adapter. Default: plain await. */
   readonly wait?: GpuWait;
+  /**
+   * Let kernels that can read a matrix operand through a texture do so
+   * (texture-operand.ts). Default: on a software adapter, where it was
+   * measured faster; storage buffers on hardware.
+   */
+  readonly textureOperands?: boolean;
 }
 
-export type Binding = Tensor | GPUBuffer;
+export type Binding = Tensor | GPUBuffer | TextureBinding;
+
+function bindingResource(b: Binding): GPUBindingResource {
+  if ('view' in b) return b.view;
+  return { buffer: 'buffer' in b ? b.buffer : b };
+}
 
 export class Gpu {
   readonly pipelines: PipelineCache;
@@ -48,6 +60,9 @@ export class Gpu {
   private dispatchesInEncoder = 0;
   private nanSource: GPUBuffer | null = null;
   private readonly wait: GpuWait;
+  private readonly operandTextures: OperandTextures;
+  /** Whether kernels may read matrix operands through textures (GpuOptions.textureOperands); tests switch it. */
+  textureOperands: boolean;
 
   constructor(
     readonly device: GPUDevice,
@@ -56,6 +71,8 @@ export class Gpu {
   ) {
     this.pipelines = new PipelineCache(device, (k, m) => this.fail(new GpuKernelError(k, m)), options.onCompile);
     this.pool = new BufferPool(device);
+    this.operandTextures = new OperandTextures(device);
+    this.textureOperands = options.textureOperands ?? adapter.isFallback;
     this.wait = options.wait ?? plainWait;
     this.profiler = options.profile ? new Profiler(device, this.wait) : null;
     device.onuncapturederror = (ev: GPUUncapturedErrorEvent) => {
@@ -253,7 +270,7 @@ export class Gpu {
     // Set before anything of this launch reaches Dawn: validation errors can arrive synchronously.
     this.lastKernel = kernel.name;
     const pipeline = this.pipelines.get(kernel);
-    const entries: GPUBindGroupEntry[] = bindings.map((b, i) => ({ binding: i, resource: { buffer: 'buffer' in b ? b.buffer : b } }));
+    const entries: GPUBindGroupEntry[] = bindings.map((b, i) => ({ binding: i, resource: bindingResource(b) }));
     if (params) {
       const ubuf = this.device.createBuffer({ label: `${kernel.name}:params`, size: params.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
       this.device.queue.writeBuffer(ubuf, 0, params);
@@ -276,6 +293,23 @@ export class Gpu {
         if (err) this.fail(new GpuKernelError(kernel.name, err.message));
       });
     }
+  }
+
+  /**
+   * Whether `m`, the matrices of a tensor, can be read through a texture
+   * here: textureOperands is on and the device's limits allow it.
+   */
+  canTexture(m: MatrixStack): boolean {
+    return this.textureOperands && textureOperandProblem(m, this.device.limits) === null;
+  }
+
+  /**
+   * Records the copy of `t` into the texture of `slot` (one per slot and
+   * size, reused) and returns it as a binding; check canTexture first.
+   */
+  texture(slot: string, t: Tensor, m: MatrixStack): TextureBinding {
+    if (this.lost) throw this.lost;
+    return this.operandTextures.fill(this.currentEncoder(), slot, t, m);
   }
 
   /** Submits the recorded commands. Cheap when nothing is recorded. */
@@ -302,6 +336,7 @@ export class Gpu {
 
   destroy(): void {
     this.pool.trim();
+    this.operandTextures.destroy();
     this.device.destroy();
   }
 

@@ -8,3 +8,4 @@ export { packParams, type ParamField } from './params.ts';
 export { Profiler, type KernelTiming } from './profiler.ts';
 export { navigatorProvider, type AdapterPreference, type GpuProvider } from './provider.ts';
 export { byteSize, numel, shapeString, type DType, type HostArray, type Tensor } from './tensor.ts';
+export { textureOperandProblem, type MatrixStack, type TextureBinding } from './texture-operand.ts';

@@ -47,8 +47,43 @@ for (const [M, K, N] of SHAPES) {
   }
 }
 
+/** Runs `f` with texture operands on (whatever the adapter), so every runtime runs the texture body. */
+async function withTextures(gpu: Gpu, f: () => Promise<void>): Promise<void> {
+  const saved = gpu.textureOperands;
+  gpu.textureOperands = true;
+  try {
+    await f();
+  } finally {
+    gpu.textureOperands = saved;
+  }
+}
+
 export const matmulCases: readonly SharedCase[] = [
   ...products,
+  {
+    // N % 64 == 0 and untransposed: B read through a texture (the 16 x 8 texture body), M ragged.
+    name: 'matmul: op(A)[37,52]·op(B)[52,64], B through a texture',
+    run: (gpu) => withTextures(gpu, () => product(gpu, 37, 52, 64, false, false)),
+  },
+  {
+    name: 'matmul: batched through a texture array (a layer per product), accumulate, alpha=0.5',
+    run: (gpu) =>
+      withTextures(gpu, async () => {
+        const [batch, M, K, N] = [3, 19, 8, 64];
+        const a = randomArray(batch * M * K, 4);
+        const b = randomArray(batch * K * N, 5);
+        const c0 = randomArray(batch * M * N, 6);
+        const A = gpu.upload(a, [batch, M, K], 'A');
+        const B = gpu.upload(b, [batch, K, N], 'B');
+        const C = gpu.upload(c0, [batch, M, N], 'C');
+        matmulInto(gpu, C, A, B, { batch, accumulate: true, alpha: 0.5 });
+        try {
+          expectClose('matmul C (texture, batched, accumulate)', await gpu.readF32(C), matmulRef(a, b, M, K, N, { batch, alpha: 0.5, c0 }));
+        } finally {
+          gpu.release(A, B, C);
+        }
+      }),
+  },
   {
     name: 'matmul: batched, accumulate, alpha=0.5',
     run: async (gpu) => {
