@@ -98,12 +98,13 @@ fn expert_rows(e: u32, row0: u32, col0: u32, hi: u32) {
 
 @compute @workgroup_size(WG_COLS, WG_ROWS, 1)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  // Row tiles vary fastest: consecutive items share a column panel of the weights.
-  let w = work_item(wid, nwg, p.row_tiles * p.col_tiles);
-  if (w >= p.row_tiles * p.col_tiles) { return; }
-  let col0 = ((w / p.row_tiles) * WG_COLS + lid.x) * TN;
+  // Blocks of row tiles, then column tiles (row_block_tile in tile.wgsl).
+  let w = work_item(wid, nwg, row_block_items(p.row_tiles, p.col_tiles));
+  let t = row_block_tile(w, p.col_tiles);
+  if (t.x >= p.row_tiles) { return; }
+  let col0 = (t.y * WG_COLS + lid.x) * TN;
   if (col0 >= p.n_dim) { return; }
-  let seg = tile_rows(w % p.row_tiles, p.experts, p.rows, TM * WG_ROWS);
+  let seg = tile_rows(t.x, p.experts, p.rows, TM * WG_ROWS);
   let row0 = seg.y + lid.y * TM;
   let row_end = min(row0 + TM, seg.z);
   if (row0 >= row_end) { return; }

@@ -27,8 +27,8 @@
  * Rows at or beyond offsets[E] of xp_RH and dy_RH are never read; those rows
  * of y_RH and dxp_RH are not written.
  */
-import { packParams, shapeString, type Gpu, type Tensor } from '../../engine/gpu/index.ts';
-import { expertKernel, rowTileLaunch, weightTileLaunch, workgroupTile, type ExpertKernelName } from './launch.ts';
+import { packParams, shapeString, type Binding, type Gpu, type MatrixStack, type Tensor } from '../../engine/gpu/index.ts';
+import { expertKernel, rowTileLaunch, weightTileLaunch, workgroupTile, type ExpertKernelName, type WeightSource } from './launch.ts';
 import { resizeMatrices, roundUp4 } from './pad.ts';
 
 export interface ExpertWeights {
@@ -107,9 +107,17 @@ export function expertsForward(
   const g_RF = gpu.empty([k.R, k.F], 'f32', `${label}.g_RF`);
   const u_RF = gpu.empty([k.R, k.F], 'f32', `${label}.u_RF`);
   const a_RF = gpu.empty([k.R, k.F], 'f32', `${label}.a_RF`);
-  rowTiled(gpu, 'experts_gate_up', k, k.H, k.F, [g_RF, u_RF, a_RF, x, wGate, wUp, offsets_E1]);
+  // The forward GEMMs read the weights through textures where the Gpu allows (texture-operand.ts).
+  const upStack: MatrixStack = { layers: k.E, rows: k.H, cols: k.F };
+  const downStack: MatrixStack = { layers: k.E, rows: k.F, cols: k.H };
+  const upTex = gpu.canTexture(upStack);
+  const downTex = gpu.canTexture(downStack);
+  const gateB: Binding = upTex ? gpu.texture('experts.w_gate', wGate, upStack) : wGate;
+  const upB: Binding = upTex ? gpu.texture('experts.w_up', wUp, upStack) : wUp;
+  rowTiled(gpu, 'experts_gate_up', k, k.H, k.F, [g_RF, u_RF, a_RF, x, gateB, upB, offsets_E1], upTex ? 'texture' : 'storage');
   const y = gpu.empty([k.R, k.H], 'f32', `${label}.y_RH`);
-  rowTiled(gpu, 'experts_down', k, k.F, k.H, [y, a_RF, wDown, offsets_E1]);
+  const downB: Binding = downTex ? gpu.texture('experts.w_down', wDown, downStack) : wDown;
+  rowTiled(gpu, 'experts_down', k, k.F, k.H, [y, a_RF, downB, offsets_E1], downTex ? 'texture' : 'storage');
   gpu.release(a_RF);
   const saved: ExpertsSaved = { dims, label, xp_RH: x, offsets_E1, wGate_EHF: wGate, wUp_EHF: wUp, wDown_EFH: wDown, g_RF, u_RF, copies };
   return { y_RH: crop(gpu, y, dims.R, dims.H), saved };
@@ -159,10 +167,10 @@ function crop(gpu: Gpu, t: Tensor, m: number, n: number): Tensor {
 }
 
 /** One row-tiled launch: `kDim` is the reduction, `nDim` the output columns. */
-function rowTiled(gpu: Gpu, name: ExpertKernelName, d: KernelDims, kDim: number, nDim: number, bindings: Tensor[]): void {
+function rowTiled(gpu: Gpu, name: ExpertKernelName, d: KernelDims, kDim: number, nDim: number, bindings: Binding[], weights: WeightSource = 'storage'): void {
   const { workgroups, rowTiles, colTiles } = rowTileLaunch(d.R, d.E, nDim, workgroupTile(name), gpu.maxWorkgroupsPerDimension);
   const params = packParams([['u32', d.R], ['u32', d.E], ['u32', kDim], ['u32', nDim], ['u32', rowTiles], ['u32', colTiles]]);
-  gpu.dispatch(expertKernel(name), bindings, workgroups, params);
+  gpu.dispatch(expertKernel(name, weights), bindings, workgroups, params);
 }
 
 /** One weight-tiled launch over E gradients of shape [mDim, nDim]. */

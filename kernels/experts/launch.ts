@@ -13,29 +13,40 @@ import gateUpWeightGradBody from './gate-up-weight-grad.wgsl.ts';
 import gateUpBody from './gate-up.wgsl.ts';
 import inputGradBody from './input-grad.wgsl.ts';
 import tileHelpers from './tile.wgsl.ts';
+import downWeightsStorage from './weights-down-storage.wgsl.ts';
+import downWeightsTexture from './weights-down-texture.wgsl.ts';
+import gateUpWeightsStorage from './weights-gate-up-storage.wgsl.ts';
+import gateUpWeightsTexture from './weights-gate-up-texture.wgsl.ts';
 
 /**
  * The one definition of the expert kernels' tile sizes.
- * TM x TN: outputs per invocation, written out as 4 x 4 blocks of mat4x4f in
- * tile.wgsl (which asserts these values). Row-tiled kernels (forward, dxp,
+ * TM x TN: outputs per invocation of the backward kernels, written out as
+ * 4 x 4 blocks of mat4x4f in tile.wgsl (which asserts these values);
+ * TM x FORWARD_TN for the forward ones (gate-up.wgsl, down.wgsl: named vec4
+ * accumulators, a smaller block because they read the weights through
+ * textures on software adapters, where loads then cost less than spills). Row-tiled kernels (forward, dxp,
  * dg/du) use ROW_WG_ROWS x ROW_WG_COLS invocations: a row tile of only
  * TM·ROW_WG_ROWS = 16 rows, so an expert whose row count is not a multiple
  * of it wastes little. Weight-gradient kernels use WEIGHT_WG_* for 64 x 64
  * tiles of dW_e. BATCHES: how SwiftShader deals workgroups to its threads
- * (work_item in tile.wgsl numbers the work for it).
+ * (work_item in tile.wgsl numbers the work for it). ROW_BLOCK: row tiles per
+ * block in the order of a row-tiled kernel's items (row_block_tile in
+ * tile.wgsl).
  */
 export const EXPERTS_TUNING = {
   TM: 16,
   TN: 16,
+  FORWARD_TN: 8,
   ROW_WG_ROWS: 1,
   ROW_WG_COLS: 4,
   WEIGHT_WG_ROWS: 4,
   WEIGHT_WG_COLS: 4,
   BATCHES: 16,
+  ROW_BLOCK: 4,
 } as const;
 
-const { TM, TN, BATCHES } = EXPERTS_TUNING;
-const HEADER = `${wgslConsts({ TM, TN, BATCHES })}\n${tileHelpers}`;
+const { TM, TN, FORWARD_TN, BATCHES, ROW_BLOCK } = EXPERTS_TUNING;
+const HEADER = `${wgslConsts({ TM, TN, FORWARD_TN, BATCHES, ROW_BLOCK })}\n${tileHelpers}`;
 
 export type ExpertKernelName = 'experts_gate_up' | 'experts_down' | 'experts_down_bwd' | 'experts_input_grad' | 'experts_down_wgrad' | 'experts_gate_up_wgrad';
 
@@ -45,11 +56,16 @@ interface KernelShape {
   readonly kind: 'rows' | 'weights';
   /** Output columns per invocation: TN, or TN/2 when gate and up share the tile. */
   readonly colsPerInvocation: number;
+  /** The forward kernels read their weights through one of these (bindings and load_w). */
+  readonly weights?: Readonly<Record<WeightSource, string>>;
 }
 
+/** Where a forward kernel reads the expert weights: storage buffers, or texture operands (Gpu.canTexture). */
+export type WeightSource = 'storage' | 'texture';
+
 const SHAPES: Record<ExpertKernelName, KernelShape> = {
-  experts_gate_up: { body: gateUpBody, kind: 'rows', colsPerInvocation: EXPERTS_TUNING.TN / 2 },
-  experts_down: { body: downBody, kind: 'rows', colsPerInvocation: EXPERTS_TUNING.TN },
+  experts_gate_up: { body: gateUpBody, kind: 'rows', colsPerInvocation: EXPERTS_TUNING.FORWARD_TN / 2, weights: { storage: gateUpWeightsStorage, texture: gateUpWeightsTexture } },
+  experts_down: { body: downBody, kind: 'rows', colsPerInvocation: EXPERTS_TUNING.FORWARD_TN, weights: { storage: downWeightsStorage, texture: downWeightsTexture } },
   experts_down_bwd: { body: downBackwardBody, kind: 'rows', colsPerInvocation: EXPERTS_TUNING.TN },
   experts_input_grad: { body: inputGradBody, kind: 'rows', colsPerInvocation: EXPERTS_TUNING.TN },
   experts_down_wgrad: { body: downWeightGradBody, kind: 'weights', colsPerInvocation: EXPERTS_TUNING.TN },
@@ -61,10 +77,13 @@ function workgroupShape(kind: KernelShape['kind']): { WG_ROWS: number; WG_COLS: 
   return kind === 'rows' ? { WG_ROWS: t.ROW_WG_ROWS, WG_COLS: t.ROW_WG_COLS } : { WG_ROWS: t.WEIGHT_WG_ROWS, WG_COLS: t.WEIGHT_WG_COLS };
 }
 
-export function expertKernel(name: ExpertKernelName): KernelSource {
+/** The kernel; `weights` matters only to the forward kernels (experts_gate_up, experts_down). */
+export function expertKernel(name: ExpertKernelName, weights: WeightSource = 'storage'): KernelSource {
   const s = SHAPES[name];
-  return { name, code: `${HEADER}\n${s.body}`, constants: workgroupShape(s.kind) };
+  if (!s.weights) return { name, code: `${HEADER}\n${s.body}`, constants: workgroupShape(s.kind) };
+  return { name: weights === 'texture' ? `${name}_tex` : name, code: `${HEADER}\n${s.weights[weights]}\n${s.body}`, constants: workgroupShape(s.kind) };
 }
+
 
 /** Output rows and columns one workgroup of `name` covers. */
 export function workgroupTile(name: ExpertKernelName): { rows: number; cols: number } {
@@ -83,17 +102,19 @@ function itemLaunch(work: number, maxPerDimension: number): Workgroups {
 }
 
 /**
- * Row-tiled launch over rowTiles x colTiles items. Sized for the worst case
- * without reading offsets back: R / BM + E row tiles (tile_rows in tile.wgsl
- * numbers expert e's tiles from offsets[e] / BM + e, so each expert may end
- * on a partial tile).
+ * Row-tiled launch over rowTiles x colTiles items, rowTiles rounded up to
+ * whole blocks of ROW_BLOCK (row_block_items in tile.wgsl). Sized for the
+ * worst case without reading offsets back: R / BM + E row tiles (tile_rows in
+ * tile.wgsl numbers expert e's tiles from offsets[e] / BM + e, so each expert
+ * may end on a partial tile).
  */
 export function rowTileLaunch(
   rows: number, experts: number, cols: number, tile: { rows: number; cols: number }, maxPerDimension: number,
 ): { workgroups: Workgroups; rowTiles: number; colTiles: number } {
   const rowTiles = Math.floor(rows / tile.rows) + experts;
   const colTiles = ceilDiv(cols, tile.cols);
-  return { workgroups: itemLaunch(rows === 0 ? 0 : rowTiles * colTiles, maxPerDimension), rowTiles, colTiles };
+  const items = ceilDiv(rowTiles, EXPERTS_TUNING.ROW_BLOCK) * EXPERTS_TUNING.ROW_BLOCK * colTiles;
+  return { workgroups: itemLaunch(rows === 0 ? 0 : items, maxPerDimension), rowTiles, colTiles };
 }
 
 /** Weight-tiled launch: one item per BM x BN tile of each of the E gradients [m, n]. */

@@ -5,17 +5,20 @@ import { rng } from '../helpers/rng.ts';
 describe('expert kernels: launch arithmetic', () => {
   it('workgroup tiles follow the tuning object', () => {
     const t = EXPERTS_TUNING;
-    expect(workgroupTile('experts_down')).toEqual({ rows: t.TM * t.ROW_WG_ROWS, cols: t.TN * t.ROW_WG_COLS });
-    // gate and up share an invocation's tile: half the columns each
-    expect(workgroupTile('experts_gate_up')).toEqual({ rows: t.TM * t.ROW_WG_ROWS, cols: (t.TN / 2) * t.ROW_WG_COLS });
+    // the forward kernels have their own block width (FORWARD_TN); gate and up share an invocation's
+    // block: half the columns each
+    expect(workgroupTile('experts_down')).toEqual({ rows: t.TM * t.ROW_WG_ROWS, cols: t.FORWARD_TN * t.ROW_WG_COLS });
+    expect(workgroupTile('experts_gate_up')).toEqual({ rows: t.TM * t.ROW_WG_ROWS, cols: (t.FORWARD_TN / 2) * t.ROW_WG_COLS });
+    expect(workgroupTile('experts_down_bwd')).toEqual({ rows: t.TM * t.ROW_WG_ROWS, cols: t.TN * t.ROW_WG_COLS });
     expect(workgroupTile('experts_gate_up_wgrad')).toEqual({ rows: t.TM * t.WEIGHT_WG_ROWS, cols: (t.TN / 2) * t.WEIGHT_WG_COLS });
   });
 
-  it('row tiles: R / BM + E of them; BATCHES·ceil(items / BATCHES) workgroups, folded', () => {
+  it('row tiles: R / BM + E of them, in whole blocks; BATCHES·ceil(items / BATCHES) workgroups, folded', () => {
+    expect(EXPERTS_TUNING.ROW_BLOCK).toBe(4); // the counts below are worked out for blocks of 4 row tiles
     const tile = { rows: 16, cols: 64 };
-    // 100 / 16 + 3 = 9 row tiles x 3 column tiles = 27 items -> 32 workgroups
-    expect(rowTileLaunch(100, 3, 130, tile, 65535)).toEqual({ workgroups: [32, 1, 1], rowTiles: 9, colTiles: 3 });
-    // 1000 / 16 + 8 = 70 items -> 80 workgroups, at most 32 per dimension
+    // 100 / 16 + 3 = 9 row tiles -> 3 blocks = 12, x 3 column tiles = 36 items -> 48 workgroups
+    expect(rowTileLaunch(100, 3, 130, tile, 65535)).toEqual({ workgroups: [48, 1, 1], rowTiles: 9, colTiles: 3 });
+    // 1000 / 16 + 8 = 70 row tiles -> 72 items -> 80 workgroups, at most 32 per dimension
     expect(rowTileLaunch(1000, 8, 64, tile, 32)).toEqual({ workgroups: [32, 3, 1], rowTiles: 70, colTiles: 1 });
     expect(rowTileLaunch(0, 8, 64, tile, 65535).workgroups[0]).toBe(0);
   });
@@ -24,6 +27,28 @@ describe('expert kernels: launch arithmetic', () => {
     expect(weightTileLaunch(5, 100, 64, { rows: 64, cols: 64 }, 65535)).toEqual({ workgroups: [16, 1, 1], mTiles: 2, nTiles: 1 });
     // 64 experts x 64 x 64 tiles = 262144 items: folded into 65535 x 5
     expect(weightTileLaunch(64, 4096, 2048, { rows: 64, cols: 32 }, 65535)).toEqual({ workgroups: [65535, 5, 1], mTiles: 64, nTiles: 64 });
+  });
+
+  // row_block_tile (tile.wgsl), written again here: item w of a block of ROW_BLOCK row tiles has
+  // row tile block·RB + inner % RB and column tile inner / RB, inner = w % (RB·colTiles).
+  it('the row-block order visits every (row tile, column tile) once, row tiles fastest within a block', () => {
+    const RB = EXPERTS_TUNING.ROW_BLOCK;
+    for (const [rowTiles, colTiles] of [[1, 1], [9, 3], [4, 5], [70, 1], [13, 7]]) {
+      const items = Math.ceil(rowTiles / RB) * RB * colTiles;
+      const seen = new Map<string, number>();
+      let previous: [number, number] | null = null;
+      for (let w = 0; w < items; w++) {
+        const inner = w % (RB * colTiles);
+        const t: [number, number] = [Math.floor(w / (RB * colTiles)) * RB + (inner % RB), Math.floor(inner / RB)];
+        if (previous && inner % RB !== 0) expect(t).toEqual([previous[0] + 1, previous[1]]);
+        previous = t;
+        if (t[0] >= rowTiles) continue; // no work: beyond the last row tile
+        const key = t.join(',');
+        expect(seen.has(key), `tile ${key} twice`).toBe(false);
+        seen.set(key, w);
+      }
+      expect(seen.size).toBe(rowTiles * colTiles);
+    }
   });
 
   // work_item (tile.wgsl) gives workgroup i the item (i % B)·run + i / B,

@@ -28,6 +28,11 @@ const CASES: readonly Case[] = [
   { name: 'tiny F, odd H', H: 17, F: 3, counts: [6, 9], R: 20 },
   { name: 'H and F not multiples of any tile, several tiles each way', H: 72, F: 81, counts: [40, 70, 25], R: 150 },
   { name: 'tile boundaries: 0, 1, 15, 16, 17, 32, 33 rows', H: 8, F: 8, counts: [0, 1, 15, 16, 17, 0, 32, 33, 2], R: 130 },
+  // H and F multiples of 64: on the (software) test GPU the forward kernels read the weights through
+  // textures (texture-operand.ts); the last case only the down projection's (F = 72 is not).
+  { name: 'weights through textures, tile boundaries and empty experts', H: 64, F: 128, counts: [0, 1, 15, 17, 33, 0], R: 70 },
+  { name: 'weights through textures, all rows to one expert', H: 128, F: 64, counts: [0, 50, 0], R: 50 },
+  { name: 'down weights through a texture, gate and up from storage', H: 64, F: 72, counts: [9, 0, 20], R: 31 },
 ];
 
 interface HostProblem extends ExpertsProblem {
@@ -130,6 +135,28 @@ describe('experts (grouped SwiGLU FFN)', () => {
         }
       });
     });
+  });
+
+  it('the texture cases do take textures on the test GPU, and the storage kernels give the same results', async () => {
+    const gpu = await testGpu();
+    const c = CASES.find((k) => k.H === 64 && k.F === 128) as Case;
+    const E = c.counts.length;
+    expect(gpu.canTexture({ layers: E, rows: c.H, cols: c.F })).toBe(true);
+    expect(gpu.canTexture({ layers: E, rows: c.F, cols: c.H })).toBe(true);
+    expect(gpu.canTexture({ layers: 3, rows: 72, cols: 64 })).toBe(true);
+    expect(gpu.canTexture({ layers: 3, rows: 64, cols: 72 })).toBe(false);
+    const p = problem(c, 4242);
+    const fwd = expertsForwardRef(p);
+    const saved = gpu.textureOperands;
+    gpu.textureOperands = false;
+    try {
+      const got = await runOnGpu(gpu, c, p);
+      expectClose('g', got.g, fwd.g);
+      expectClose('u', got.u, fwd.u);
+      expectClose('y', got.y, fwd.y);
+    } finally {
+      gpu.textureOperands = saved;
+    }
   });
 
   it('case 5: E=8, 4 tokens (K=1), NaN-poisoned pools: the empty experts weight gradients are exactly 0.0', async () => {

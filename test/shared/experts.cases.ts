@@ -81,6 +81,19 @@ export const expertsCases: readonly SharedCase[] = [
     run: (gpu) => forwardBackward(gpu, 6, 10, [3, 17], 20, 30),
   },
   {
+    // H and F multiples of 64: the forward kernels read every weight through a texture.
+    name: 'experts: weights through textures, rows [5, 0, 19], H=64 F=128',
+    run: async (gpu) => {
+      const saved = gpu.textureOperands;
+      gpu.textureOperands = true;
+      try {
+        await forwardBackward(gpu, 64, 128, [5, 0, 19], 27, 50);
+      } finally {
+        gpu.textureOperands = saved;
+      }
+    },
+  },
+  {
     name: 'experts: no rows in use (R=3 unused), every weight gradient exactly 0',
     run: (gpu) => forwardBackward(gpu, 4, 4, [0, 0], 3, 40),
   },

@@ -1,0 +1,2 @@
+// Generated from experts/weights-down-storage.wgsl by scripts/gen-wgsl.mjs. Edit the .wgsl file, not this one.
+export default "// Wdown_EFH for down.wgsl from a storage buffer ([E, F, H], read as vec4 along H).\n@group(0) @binding(2) var<storage, read> w_down: array<vec4f>;\n\n// Wdown_e [k, 4g .. 4g + 3].\nfn down_w(e: u32, k: u32, g: u32) -> vec4f {\n  return w_down[(e * p.k_dim + k) * (p.n_dim / 4u) + g];\n}\n";

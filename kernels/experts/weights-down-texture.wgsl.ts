@@ -1,0 +1,2 @@
+// Generated from experts/weights-down-texture.wgsl by scripts/gen-wgsl.mjs. Edit the .wgsl file, not this one.
+export default "// Wdown_EFH for down.wgsl from a texture operand (engine/gpu/texture-operand.ts):\n// layer e, texel (x, k) = columns 4x .. 4x+3 of row k.\n@group(0) @binding(2) var w_down: texture_2d_array<f32>;\n\n// Wdown_e [k, 4g .. 4g + 3].\nfn down_w(e: u32, k: u32, g: u32) -> vec4f {\n  return textureLoad(w_down, vec2i(i32(g), i32(k)), i32(e), 0);\n}\n";
