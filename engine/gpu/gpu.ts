@@ -43,6 +43,11 @@ export interface GpuOptions {
 
 export type Binding = Tensor | GPUBuffer | TextureBinding;
 
+/** A WebGPU error that only reports the use of an object an earlier error made invalid. */
+function isConsequence(e: Error): boolean {
+  return /is invalid due to a previous error/.test(e.message);
+}
+
 function bindingResource(b: Binding): GPUBindingResource {
   if ('view' in b) return b.view;
   return { buffer: 'buffer' in b ? b.buffer : b };
@@ -217,7 +222,7 @@ export class Gpu {
         await this.wait(Promise.all(stagings.map((s) => s.buffer.mapAsync(GPUMapMode.READ))));
       } catch (e) {
         for (const s of stagings) s.buffer.destroy();
-        throw this.mapFailure(e, `reading ${tensors.map((t) => `'${t.label}'`).join(', ')}`);
+        throw await this.mapFailure(e, `reading ${tensors.map((t) => `'${t.label}'`).join(', ')}`);
       }
       for (const s of stagings) {
         const mapped = new Uint8Array(s.buffer.getMappedRange());
@@ -225,7 +230,7 @@ export class Gpu {
         s.buffer.unmap();
         s.buffer.destroy();
       }
-      this.throwPending();
+      await this.throwPending();
     }
     return tensors.map((t, i) => (t.dtype === 'f32' ? new Float32Array(outputs[i]) : t.dtype === 'u32' ? new Uint32Array(outputs[i]) : new Int32Array(outputs[i])));
   }
@@ -244,11 +249,11 @@ export class Gpu {
       await this.wait(staging.mapAsync(GPUMapMode.READ));
     } catch (e) {
       staging.destroy();
-      throw this.mapFailure(e, `reading '${buffer.label}'`);
+      throw await this.mapFailure(e, `reading '${buffer.label}'`);
     }
     const out = staging.getMappedRange().slice(0);
     staging.destroy();
-    this.throwPending();
+    await this.throwPending();
     return out;
   }
 
@@ -331,7 +336,7 @@ export class Gpu {
   async sync(): Promise<void> {
     this.submit();
     await this.wait(this.device.queue.onSubmittedWorkDone());
-    this.throwPending();
+    await this.throwPending();
   }
 
   destroy(): void {
@@ -353,8 +358,14 @@ export class Gpu {
     }
   }
 
+  /**
+   * Keeps the first error, except that a root cause replaces its
+   * consequences: Dawn reports each use of an invalid pipeline ("... is
+   * invalid due to a previous error") as it happens, while the pipeline's own
+   * error, with the compiler's messages, arrives later from its error scope.
+   */
   private fail(e: Error): void {
-    this.pendingError ??= e;
+    if (!this.pendingError || (isConsequence(this.pendingError) && !isConsequence(e))) this.pendingError = e;
   }
 
   /**
@@ -362,14 +373,16 @@ export class Gpu {
    * sync when there is one, else, for an abort (Dawn rejects with an empty
    * AbortError when the device goes away), a message that says so.
    */
-  private mapFailure(e: unknown, what: string): unknown {
-    this.throwPending();
+  private async mapFailure(e: unknown, what: string): Promise<unknown> {
+    await this.throwPending();
     if ((e as { name?: unknown })?.name !== 'AbortError') return e;
     const detail = (e as { message?: unknown }).message;
     return new GpuDeviceLostError(`${what}: the GPU device was destroyed or lost before the data came back${detail ? ` (${String(detail)})` : ''}`);
   }
 
-  private throwPending(): void {
+  /** Throws the first error since the last call, after the checks of newly compiled pipelines are in. */
+  private async throwPending(): Promise<void> {
+    if (this.pipelines.checking) await this.wait(this.pipelines.checked());
     if (this.lost) throw this.lost;
     const e = this.pendingError;
     if (e) {

@@ -9,12 +9,29 @@ import { kernelKey, type KernelSource } from './kernel.ts';
 export class PipelineCache {
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private readonly modules = new Map<string, GPUShaderModule>();
+  /** Error checks of pipelines created since the last checked(). */
+  private checks: Promise<void>[] = [];
 
   constructor(
     private readonly device: GPUDevice,
     private readonly onError: (kernel: string, message: string) => void,
     private readonly onCompile?: (kernel: KernelSource) => void,
   ) {}
+
+  /** Whether pipelines were created whose error checks have not been awaited. */
+  get checking(): boolean {
+    return this.checks.length > 0;
+  }
+
+  /**
+   * Resolves when the checks of every pipeline created so far are in (their
+   * errors reported through onError). A failed pipeline's own error, with
+   * the compiler's messages, arrives only after this: Gpu awaits it before
+   * throwing, so that error, not a later "invalid pipeline" one, is thrown.
+   */
+  async checked(): Promise<void> {
+    while (this.checks.length > 0) await Promise.all(this.checks.splice(0));
+  }
 
   get size(): number {
     return this.pipelines.size;
@@ -37,7 +54,7 @@ export class PipelineCache {
       compute: { module, entryPoint: kernel.entryPoint ?? 'main', constants: { ...(kernel.constants ?? {}) } },
     });
     const shaderModule = module;
-    void this.device.popErrorScope().then(async (err) => {
+    const check = this.device.popErrorScope().then(async (err) => {
       if (!err) return;
       let details = '';
       try {
@@ -51,6 +68,7 @@ export class PipelineCache {
       }
       this.onError(kernel.name, `pipeline creation failed: ${err.message}${details}`);
     });
+    this.checks.push(check);
     this.pipelines.set(key, pipeline);
     return pipeline;
   }

@@ -128,6 +128,19 @@ describe('Gpu runtime', () => {
     await expect(gpu.sync()).rejects.toThrow(/syntax_error_kernel/);
     gpu.release(t);
   });
+
+  it('a WGSL error in a kernel with bindings reports the compiler message and line, not only the invalid pipeline', async () => {
+    const gpu = await testGpu();
+    const o = gpu.zeros([4], 'f32', 'o');
+    // Line 2 redeclares the parameter `a`: the pipeline is invalid, and so is every later use of it.
+    const code = '@group(0) @binding(0) var<storage, read_write> o: array<f32>;\nfn f(a: u32) { let a = 1u; }\n@compute @workgroup_size(1) fn main() { f(1u); o[0] = 1.0; }';
+    gpu.dispatch({ name: 'redeclared_kernel', code }, [o], [1, 1, 1]);
+    const err = await gpu.sync().then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(GpuKernelError);
+    expect((err as GpuKernelError).kernel).toBe('redeclared_kernel');
+    expect((err as Error).message).toMatch(/pipeline creation failed[\s\S]*redeclared_kernel\.wgsl:2:\d+: .*'a'/);
+    gpu.release(o);
+  });
 });
 
 describe('adapter selection', () => {
