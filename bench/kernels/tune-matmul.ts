@@ -1,12 +1,13 @@
 /**
  * Sweeps matmul's workgroup shape (WG_X x WG_Y) for each register block of
  * MATMUL_TUNING (the block per invocation is fixed by the shaders: 16 x 16
- * for the plain layout with K and N multiples of 4, 8 x 8 for every layout)
+ * for the plain layout with K and N multiples of 4, 8 x 8 for every layout,
+ * 16 x 8 for the plain layout with B read through a texture)
  * on this machine's adapter, validating every candidate first. Candidates are
  * timed round-robin so that load from other processes falls on all of them
  * alike; the median wall time and the process CPU time are both reported.
  *
- *   bash scripts/with-webgpu-env.sh npx tsx bench/kernels/tune-matmul.ts [--rounds 5] [--blocks 16,8]
+ *   bash scripts/with-webgpu-env.sh npx tsx bench/kernels/tune-matmul.ts [--rounds 5] [--blocks 16,8,tex]
  */
 import { acquireNodeGpu } from '../../engine/gpu/node.ts';
 import { MATMUL_TUNING, matmul, matmulBody, matmulInto, type MatmulTuning } from '../../kernels/matmul/matmul.ts';
@@ -15,7 +16,7 @@ import { makeInputs } from './ops.ts';
 import { median, timeOnce } from './timing.ts';
 
 const SIDES = [2, 4, 8, 16] as const;
-const BLOCKS: Record<string, MatmulTuning> = { 16: MATMUL_TUNING.block16, 8: MATMUL_TUNING.block8 };
+const BLOCKS: Record<string, MatmulTuning> = { 16: MATMUL_TUNING.block16, 8: MATMUL_TUNING.block8, tex: MATMUL_TUNING.blockTex };
 /** [M, K, N]: the benchmark's matmul shapes (x_NH · w_HF) and the issue's 512^3 reference point. */
 const PROBLEMS: Array<[number, number, number]> = [
   [512, 256, 512],
@@ -30,22 +31,25 @@ async function main(): Promise<void> {
   const at = argv.indexOf('--rounds');
   const rounds = at >= 0 ? Number(argv[at + 1]) : 5;
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds needs a positive integer, got '${argv[at + 1]}'`);
+  const gpu = await acquireNodeGpu({ notice: () => {} });
   const bt = argv.indexOf('--blocks');
-  const blocks = (bt >= 0 ? argv[bt + 1] : '16,8').split(',').map((b) => {
+  const blocks = (bt >= 0 ? argv[bt + 1] : gpu.textureOperands ? '16,8,tex' : '16,8').split(',').map((b) => {
     if (!BLOCKS[b]) throw new Error(`--blocks: '${b}' is not a block; choose from ${Object.keys(BLOCKS).join(', ')}`);
     return BLOCKS[b];
   });
-  const gpu = await acquireNodeGpu({ notice: () => {} });
   console.log(`adapter: ${gpu.adapter.description || gpu.adapter.architecture}; current MATMUL_TUNING ${JSON.stringify(MATMUL_TUNING)}`);
   const candidates: MatmulTuning[] = blocks.flatMap((b) =>
     SIDES.flatMap((x) => SIDES.filter((y) => x * y >= 4 && x * y <= 256).map((y) => ({ WG_X: x, WG_Y: y, TM: b.TM, TN: b.TN }))),
   );
 
   // Validate each candidate on an awkward shape (not a multiple of any tile). The plain layout takes
-  // the candidate's block (K and N are multiples of 4); the 8 x 8 block is also checked transposed.
-  const [M, K, N] = [37, 52, 36];
-  const a = makeInputs({ N: M, H: K, E: 2, K: 1, F: N }, 5);
+  // the candidate's block (K and N are multiples of 4, N of 64 for the texture block, which needs a Gpu
+  // with texture operands); the 8 x 8 block is also checked transposed.
   for (const tuning of candidates) {
+    const textureB = tuning.TM === 16 && tuning.TN === 8;
+    const [M, K, N] = [37, 52, textureB ? 64 : 36];
+    if (textureB && !gpu.canTexture({ layers: 1, rows: K, cols: N })) throw new Error('tune-matmul: --blocks tex needs texture operands (a software adapter)');
+    const a = makeInputs({ N: M, H: K, E: 2, K: 1, F: N }, 5);
     for (const [transA, transB] of [[false, false], [true, true]] as const) {
       if ((transA || transB) && tuning.TM === 16) continue;
       const A = gpu.upload(a.x_NH, transA ? [K, M] : [M, K], 'A');
@@ -54,7 +58,7 @@ async function main(): Promise<void> {
       const got = await gpu.readF32(C);
       const want = matmulRef(a.x_NH, a.w_HF, M, K, N, { transA, transB });
       const bad = got.findIndex((v, i) => !(Math.abs(v - want[i]) <= 1e-4 + 1e-4 * Math.abs(want[i])));
-      if (bad >= 0) throw new Error(`tune-matmul: ${label(tuning)} (${matmulBody({ transA, transB, tuning }, K, N)} body) transA=${transA} transB=${transB} wrong at ${bad}: ${got[bad]} vs ${want[bad]}`);
+      if (bad >= 0) throw new Error(`tune-matmul: ${label(tuning)} (${matmulBody({ transA, transB, tuning }, K, N, textureB)} body) transA=${transA} transB=${transB} wrong at ${bad}: ${got[bad]} vs ${want[bad]}`);
       gpu.release(A, B, C);
     }
   }
