@@ -13,7 +13,7 @@ import type { KernelSource } from './kernel.ts';
 import { PipelineCache } from './pipeline-cache.ts';
 import { Profiler } from './profiler.ts';
 import { byteSize, dtypeOf, numel, type DType, type HostArray, type Tensor } from './tensor.ts';
-import { OperandTextures, textureOperandProblem, type MatrixStack, type TextureBinding } from './texture-operand.ts';
+import { OperandTextures, textureOperandProblem, textureOperandsByDefault, type MatrixStack, type TextureBinding } from './texture-operand.ts';
 
 export interface AdapterSummary {
   readonly vendor: string;
@@ -35,8 +35,8 @@ export interface GpuOptions {
   readonly wait?: GpuWait;
   /**
    * Let kernels that can read a matrix operand through a texture do so
-   * (texture-operand.ts). Default: on a software adapter, where it was
-   * measured faster; storage buffers on hardware.
+   * (texture-operand.ts). Default: on SwiftShader, where it was measured
+   * faster; storage buffers elsewhere.
    */
   readonly textureOperands?: boolean;
 }
@@ -77,7 +77,7 @@ export class Gpu {
     this.pipelines = new PipelineCache(device, (k, m) => this.fail(new GpuKernelError(k, m)), options.onCompile);
     this.pool = new BufferPool(device);
     this.operandTextures = new OperandTextures(device);
-    this.textureOperands = options.textureOperands ?? adapter.isFallback;
+    this.textureOperands = options.textureOperands ?? textureOperandsByDefault(adapter);
     this.wait = options.wait ?? plainWait;
     this.profiler = options.profile ? new Profiler(device, this.wait) : null;
     device.onuncapturederror = (ev: GPUUncapturedErrorEvent) => {
@@ -317,6 +317,11 @@ export class Gpu {
     return this.operandTextures.fill(this.currentEncoder(), slot, t, m);
   }
 
+  /** Bytes of GPU memory held by operand textures (copies of weights). */
+  get textureBytes(): number {
+    return this.operandTextures.bytes;
+  }
+
   /** Submits the recorded commands. Cheap when nothing is recorded. */
   submit(): void {
     if (this.lost) throw this.lost;
@@ -339,10 +344,12 @@ export class Gpu {
     await this.throwPending();
   }
 
+  /** Frees the device; later work on this Gpu throws GpuDeviceLostError instead of silently not running. */
   destroy(): void {
     this.pool.trim();
     this.operandTextures.destroy();
     this.device.destroy();
+    this.lost ??= new GpuDeviceLostError('this Gpu was destroyed (Gpu.destroy); acquire a new one to run more work');
   }
 
   private currentEncoder(): GPUCommandEncoder {

@@ -4,12 +4,15 @@
  * per lane, while a texel fetch of an rgba32float texture brings four floats
  * for all four SIMD lanes at once: a GEMM that reads its B operand (the one
  * indexed by output column) from a texture ran 1.5x faster there
- * (bench/README.md). Kernels that can use it take the operand as a
+ * (bench/README.md), so it is the default there (textureOperandsByDefault).
+ * Kernels that can use it take the operand as a
  * texture_2d_array<f32>: layer b = matrix b, texel (x, y) = row y, columns
  * 4x .. 4x+3. The matrices are copied from the tensor (copyBufferToTexture,
  * recorded in order with the dispatches) into a texture kept per slot and
- * size, so the copy is the only extra cost: O(rows·cols) against the GEMM's
- * O(M·rows·cols).
+ * size (until Gpu.destroy; Gpu.textureBytes says how much), so the copy is
+ * the only extra cost: O(rows·cols) against the GEMM's O(M·rows·cols) when
+ * each matrix meets M rows. Callers whose matrices meet few rows each (the
+ * experts with few rows per expert) keep storage buffers.
  */
 import { numel, type Tensor } from './tensor.ts';
 
@@ -24,6 +27,16 @@ export interface MatrixStack {
   readonly layers: number;
   readonly rows: number;
   readonly cols: number;
+}
+
+/**
+ * Whether texture operands are the default for this adapter: on SwiftShader,
+ * where they were measured faster. Other software adapters (llvmpipe,
+ * lavapipe) compile gathers with LLVM and were not measured; GPUs read
+ * storage buffers well.
+ */
+export function textureOperandsByDefault(adapter: { readonly vendor: string; readonly architecture: string; readonly device: string; readonly description: string }): boolean {
+  return /swiftshader/i.test(`${adapter.vendor} ${adapter.architecture} ${adapter.device} ${adapter.description}`);
 }
 
 /** copyBufferToTexture needs bytesPerRow to be a multiple of this. */
@@ -73,7 +86,7 @@ export class OperandTextures {
     return { view: texture.createView({ dimension: '2d-array' }), label: key };
   }
 
-  /** Bytes held by the textures (for memory reports). */
+  /** Bytes held by the textures: a copy of each weight read through one, kept until destroy. */
   get bytes(): number {
     let n = 0;
     for (const t of this.textures.values()) n += t.width * t.height * t.depthOrArrayLayers * 16;

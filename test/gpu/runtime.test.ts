@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { GpuDeviceLostError, GpuKernelError, GpuUnavailableError, acquireGpu, ceilDiv, dispatch1d, dispatch2d, foldWorkgroups, kernelKey, packParams } from '../../engine/gpu/index.ts';
 import { isFallbackAdapter } from '../../engine/gpu/device.ts';
+import { textureOperandsByDefault } from '../../engine/gpu/texture-operand.ts';
 import { nodeProviders, SWIFTSHADER_ICD } from '../../engine/gpu/node-provider.ts';
-import { acquireNodeGpu, adapterPreferenceFromEnv } from '../../engine/gpu/node.ts';
+import { acquireNodeGpu, adapterPreferenceFromEnv, textureOperandsFromEnv } from '../../engine/gpu/node.ts';
 import { testGpu } from '../helpers/gpu.ts';
 
 describe('dispatch arithmetic', () => {
@@ -204,5 +205,51 @@ describe('readback after the device is gone', () => {
     const err = await read.then(() => null, (e: unknown) => e);
     expect(err).toBeInstanceOf(GpuDeviceLostError);
     expect((err as Error).message).toMatch(/reading 'weights'.*destroyed or lost/);
+  });
+
+  it('after Gpu.destroy, recording or syncing throws instead of silently running nothing', async () => {
+    const gpu = await acquireNodeGpu({ notice: () => {} });
+    const t = gpu.zeros([4], 'f32', 't');
+    gpu.destroy();
+    await expect(gpu.sync()).rejects.toThrow(/destroyed \(Gpu\.destroy\)/);
+    expect(() => gpu.dispatch({ name: 'after_destroy', code: '@compute @workgroup_size(1) fn main() {}' }, [t], [1, 1, 1])).toThrow(GpuDeviceLostError);
+  });
+});
+
+describe('texture operands by default', () => {
+  const adapter = (description: string, vendor = '') => ({ vendor, architecture: '', device: '', description });
+  it('only on SwiftShader, where they were measured faster', () => {
+    expect(textureOperandsByDefault(adapter('SwiftShader Device (Subzero)'))).toBe(true);
+    expect(textureOperandsByDefault(adapter('', 'google swiftshader'))).toBe(true);
+    expect(textureOperandsByDefault(adapter('llvmpipe (LLVM 15.0.6, 256 bits)'))).toBe(false);
+    expect(textureOperandsByDefault(adapter('NVIDIA H200', 'nvidia'))).toBe(false);
+  });
+
+  it('follow the adapter unless GpuOptions.textureOperands says otherwise', async () => {
+    const gpu = await acquireNodeGpu({ notice: () => {} });
+    const forced = await acquireNodeGpu({ notice: () => {}, textureOperands: !textureOperandsByDefault(gpu.adapter) });
+    expect(gpu.textureOperands).toBe(textureOperandsByDefault(gpu.adapter));
+    expect(forced.textureOperands).toBe(!gpu.textureOperands);
+    gpu.destroy();
+    forced.destroy();
+  });
+
+  it('MOE_TEXTURE_OPERANDS=on|off|auto overrides the default; anything else names the variable', async () => {
+    const saved = process.env.MOE_TEXTURE_OPERANDS;
+    try {
+      for (const [v, want] of [['on', true], ['off', false], ['auto', undefined], ['OFF', false]] as const) {
+        process.env.MOE_TEXTURE_OPERANDS = v;
+        expect(textureOperandsFromEnv()).toBe(want);
+      }
+      process.env.MOE_TEXTURE_OPERANDS = 'off';
+      const gpu = await acquireNodeGpu({ notice: () => {} });
+      expect(gpu.textureOperands).toBe(false);
+      gpu.destroy();
+      process.env.MOE_TEXTURE_OPERANDS = 'yes';
+      expect(() => textureOperandsFromEnv()).toThrow(/MOE_TEXTURE_OPERANDS must be one of auto, on, off; got 'yes'/);
+    } finally {
+      if (saved === undefined) delete process.env.MOE_TEXTURE_OPERANDS;
+      else process.env.MOE_TEXTURE_OPERANDS = saved;
+    }
   });
 });
