@@ -28,7 +28,7 @@
  * of y_RH and dxp_RH are not written.
  */
 import { packParams, shapeString, type Binding, type Gpu, type MatrixStack, type Tensor } from '../../engine/gpu/index.ts';
-import { expertKernel, rowTileLaunch, weightTileLaunch, workgroupTile, type ExpertKernelName, type WeightSource } from './launch.ts';
+import { EXPERTS_TUNING, expertKernel, rowTileLaunch, weightTileLaunch, workgroupTile, type ExpertKernelName, type WeightSource } from './launch.ts';
 import { resizeMatrices, roundUp4 } from './pad.ts';
 
 export interface ExpertWeights {
@@ -107,11 +107,13 @@ export function expertsForward(
   const g_RF = gpu.empty([k.R, k.F], 'f32', `${label}.g_RF`);
   const u_RF = gpu.empty([k.R, k.F], 'f32', `${label}.u_RF`);
   const a_RF = gpu.empty([k.R, k.F], 'f32', `${label}.a_RF`);
-  // The forward GEMMs read the weights through textures where the Gpu allows (texture-operand.ts).
+  // The forward GEMMs read the weights through textures where the Gpu allows (texture-operand.ts)
+  // and the copy pays: enough rows per expert (EXPERTS_TUNING.TEXTURE_MIN_ROWS_PER_EXPERT).
   const upStack: MatrixStack = { layers: k.E, rows: k.H, cols: k.F };
   const downStack: MatrixStack = { layers: k.E, rows: k.F, cols: k.H };
-  const upTex = gpu.canTexture(upStack);
-  const downTex = gpu.canTexture(downStack);
+  const enoughRows = k.R >= EXPERTS_TUNING.TEXTURE_MIN_ROWS_PER_EXPERT * k.E;
+  const upTex = enoughRows && gpu.canTexture(upStack);
+  const downTex = enoughRows && gpu.canTexture(downStack);
   const gateB: Binding = upTex ? gpu.texture('experts.w_gate', wGate, upStack) : wGate;
   const upB: Binding = upTex ? gpu.texture('experts.w_up', wUp, upStack) : wUp;
   rowTiled(gpu, 'experts_gate_up', k, k.H, k.F, [g_RF, u_RF, a_RF, x, gateB, upB, offsets_E1], upTex ? 'texture' : 'storage');

@@ -24,14 +24,18 @@ import gateUpWeightsTexture from './weights-gate-up-texture.wgsl.ts';
  * 4 x 4 blocks of mat4x4f in tile.wgsl (which asserts these values);
  * TM x FORWARD_TN for the forward ones (gate-up.wgsl, down.wgsl: named vec4
  * accumulators, a smaller block because they read the weights through
- * textures on software adapters, where loads then cost less than spills). Row-tiled kernels (forward, dxp,
+ * textures on SwiftShader, where loads then cost less than spills). Row-tiled kernels (forward, dxp,
  * dg/du) use ROW_WG_ROWS x ROW_WG_COLS invocations: a row tile of only
  * TM·ROW_WG_ROWS = 16 rows, so an expert whose row count is not a multiple
  * of it wastes little. Weight-gradient kernels use WEIGHT_WG_* for 64 x 64
  * tiles of dW_e. BATCHES: how SwiftShader deals workgroups to its threads
  * (work_item in tile.wgsl numbers the work for it). ROW_BLOCK: row tiles per
  * block in the order of a row-tiled kernel's items (row_block_tile in
- * tile.wgsl).
+ * tile.wgsl). TEXTURE_MIN_ROWS_PER_EXPERT: the forward reads the weights
+ * through textures (where the Gpu allows) only when the rows R are at least
+ * this many per expert: the copy is E·H·F values per weight, the work R·H·F,
+ * and with 2 rows for 64 experts the textures took twice as long (16 rows
+ * for 64 experts: 8% longer; 1024 rows for 16 experts: 40% shorter).
  */
 export const EXPERTS_TUNING = {
   TM: 16,
@@ -43,6 +47,7 @@ export const EXPERTS_TUNING = {
   WEIGHT_WG_COLS: 4,
   BATCHES: 16,
   ROW_BLOCK: 4,
+  TEXTURE_MIN_ROWS_PER_EXPERT: 8,
 } as const;
 
 const { TM, TN, FORWARD_TN, BATCHES, ROW_BLOCK } = EXPERTS_TUNING;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Gpu } from '../../engine/gpu/index.ts';
 import { expertsBackward, expertsForward, releaseExpertsSaved } from '../../kernels/experts/experts.ts';
+import { EXPERTS_TUNING } from '../../kernels/experts/launch.ts';
 import { resizeMatrices } from '../../kernels/experts/pad.ts';
 import { expertsBackwardRef, expertsForwardRef, type ExpertsProblem } from '../../kernels/experts/reference.ts';
 import { testGpu } from '../helpers/gpu.ts';
@@ -137,6 +138,21 @@ describe('experts (grouped SwiGLU FFN)', () => {
     });
   });
 
+  /** What `f` returns, and the names of the kernels it dispatches. */
+  async function kernelsOf<T>(gpu: Gpu, f: () => Promise<T>): Promise<{ result: T; names: string[] }> {
+    const names: string[] = [];
+    const dispatch = gpu.dispatch.bind(gpu);
+    gpu.dispatch = (kernel, ...rest) => {
+      names.push(kernel.name);
+      dispatch(kernel, ...rest);
+    };
+    try {
+      return { result: await f(), names };
+    } finally {
+      gpu.dispatch = dispatch;
+    }
+  }
+
   it('the texture cases do take textures on the test GPU, and the storage kernels give the same results', async () => {
     const gpu = await testGpu();
     const c = CASES.find((k) => k.H === 64 && k.F === 128) as Case;
@@ -147,16 +163,32 @@ describe('experts (grouped SwiGLU FFN)', () => {
     expect(gpu.canTexture({ layers: 3, rows: 64, cols: 72 })).toBe(false);
     const p = problem(c, 4242);
     const fwd = expertsForwardRef(p);
+    const withTextures = (await kernelsOf(gpu, () => runOnGpu(gpu, c, p))).names;
+    expect(withTextures).toEqual(expect.arrayContaining(['experts_gate_up_tex', 'experts_down_tex']));
     const saved = gpu.textureOperands;
     gpu.textureOperands = false;
     try {
-      const got = await runOnGpu(gpu, c, p);
-      expectClose('g', got.g, fwd.g);
-      expectClose('u', got.u, fwd.u);
-      expectClose('y', got.y, fwd.y);
+      const { result: run, names } = await kernelsOf(gpu, () => runOnGpu(gpu, c, p));
+      expect(names.filter((n) => n.endsWith('_tex'))).toEqual([]);
+      expectClose('g', run.g, fwd.g);
+      expectClose('u', run.u, fwd.u);
+      expectClose('y', run.y, fwd.y);
     } finally {
       gpu.textureOperands = saved;
     }
+  });
+
+  it('with fewer than TEXTURE_MIN_ROWS_PER_EXPERT rows per expert the weights stay in storage (the copy would cost more)', async () => {
+    const gpu = await testGpu();
+    // E = 6, R = 20 < 8·6: textures would be allowed by the sizes (H, F multiples of 64), not by the rows.
+    const c: Case = { name: 'few rows', H: 64, F: 128, counts: [3, 0, 5, 0, 2, 10], R: 20 };
+    expect(c.R).toBeLessThan(EXPERTS_TUNING.TEXTURE_MIN_ROWS_PER_EXPERT * c.counts.length);
+    expect(gpu.canTexture({ layers: 6, rows: 64, cols: 128 })).toBe(true);
+    const p = problem(c, 999);
+    const { result: got, names } = await kernelsOf(gpu, () => runOnGpu(gpu, c, p));
+    expect(names).toContain('experts_gate_up');
+    expect(names.filter((n) => n.endsWith('_tex'))).toEqual([]);
+    expectClose('y', got.y, expertsForwardRef(p).y);
   });
 
   it('case 5: E=8, 4 tokens (K=1), NaN-poisoned pools: the empty experts weight gradients are exactly 0.0', async () => {
