@@ -4,7 +4,9 @@
 // functions only; each kernel declares its own bindings and defines
 // `offset_at(e)` (offsets[e] from its own binding).
 //
-// Register tile. An invocation owns TM x TN = 16 x 16 outputs, held as 4 x 4
+// Register tile of the backward kernels (the forward ones, gate-up.wgsl and
+// down.wgsl, write out a 16 x 8 block of named vec4s instead and use only the
+// helpers further down). An invocation owns TM x TN = 16 x 16 outputs, held as 4 x 4
 // blocks of mat4x4f: block [4 * i + j] holds rows 4i .. 4i+3 and columns
 // 4j .. 4j+3, its vector [r] being row 4i + r. Everything is written out with
 // constant indices because software WebGPU (SwiftShader) neither unrolls loops

@@ -1,5 +1,5 @@
 // Shared by every matmul body (the launcher prepends it, after the tuning
-// header): the parameter block and the flags common to all bodies.
+// header): the parameter block, the flags and the A-row offset common to the bodies.
 // C[b] = alpha * op(A[b]) · op(B[b])  (+ C[b] when ACCUMULATE), op(A) [M, K],
 // op(B) [K, N], batch b leading with the strides below (in floats).
 override ACCUMULATE: bool = false;
@@ -15,3 +15,10 @@ struct Params {
 }
 
 @group(0) @binding(3) var<uniform> p: Params;
+
+// Offset in vec4s of A[m, 0] for the bodies that read untransposed A as vec4
+// (K % 4 == 0), clamped to the last row.
+fn a_row4(batch: u32, m: u32) -> u32 {
+  let r = min(m, max(p.M, 1u) - 1u);
+  return (batch * p.batch_stride_a + r * p.K) / 4u;
+}

@@ -2,8 +2,8 @@
 // (engine/gpu/texture-operand.ts): A stored [M, K] and read as vec4 along k
 // from storage, B [K, N] copied into an rgba32float texture array (layer =
 // batch, texel (x, k) = B[k, 4x .. 4x+3]), K % 4 == 0 and N % 64 == 0. The
-// launcher picks this body when the Gpu allows texture operands (software
-// adapters) and the texture fits the device's limits. C = alpha · A · B
+// launcher picks this body when the Gpu allows texture operands (by default
+// on SwiftShader) and the texture fits the device's limits. C = alpha · A · B
 // (+ C), batched as in matmul-params.wgsl.
 //
 // Each invocation computes a TM x TN = 16 x 8 block of C: 16 contiguous rows,
@@ -23,12 +23,6 @@ const_assert TM == 16u && TN == 8u;
 @group(0) @binding(0) var<storage, read_write> C: array<vec4f>;
 @group(0) @binding(1) var<storage, read> A: array<vec4f>;
 @group(0) @binding(2) var B: texture_2d_array<f32>;
-
-// Offset in vec4s of A[m, 0], clamped to the last row.
-fn a_row4(batch: u32, m: u32) -> u32 {
-  let r = min(m, max(p.M, 1u) - 1u);
-  return (batch * p.batch_stride_a + r * p.K) / 4u;
-}
 
 // alpha · v, plus the stored C when accumulating: the value for C[o] (o in vec4s).
 fn out4(o: u32, v: vec4f) -> vec4f {

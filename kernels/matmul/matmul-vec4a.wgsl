@@ -6,12 +6,6 @@
 
 @group(0) @binding(1) var<storage, read> A: array<vec4f>;
 
-// Offset in vec4s of A[m, 0], clamped to the last row.
-fn a_row4(batch: u32, m: u32) -> u32 {
-  let r = min(m, max(p.M, 1u) - 1u);
-  return (batch * p.batch_stride_a + r * p.K) / 4u;
-}
-
 @compute @workgroup_size(WG_X, WG_Y, 1)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let row0 = wid.y * (WG_Y * TM) + lid.y * TM;

@@ -22,12 +22,6 @@ const_assert TM == 16u && TN == 16u;
 @group(0) @binding(1) var<storage, read> A: array<vec4f>;
 @group(0) @binding(2) var<storage, read> B: array<vec4f>;
 
-// Offset in vec4s of A[m, 0], clamped to the last row.
-fn a_row4(batch: u32, m: u32) -> u32 {
-  let r = min(m, max(p.M, 1u) - 1u);
-  return (batch * p.batch_stride_a + r * p.K) / 4u;
-}
-
 // alpha · v, plus the stored C when accumulating: the value for C[o] (o in vec4s).
 fn out4(o: u32, v: vec4f) -> vec4f {
   if (ACCUMULATE) { return p.alpha * v + C[o]; }
