@@ -5,9 +5,9 @@
  * for all four SIMD lanes at once: a GEMM that reads its B operand (the one
  * indexed by output column) from a texture ran 1.5x faster there
  * (bench/README.md), so it is the default there (textureOperandsByDefault).
- * Kernels that can use it take the operand as a
- * texture_2d_array<f32>: layer b = matrix b, texel (x, y) = row y, columns
- * 4x .. 4x+3. The matrices are copied from the tensor (copyBufferToTexture,
+ * Kernels that can use it take the operand as a texture_2d_array<f32>:
+ * layer b = matrix b, texel (x, y) = row y, columns 4x .. 4x+3. Copies are
+ * not compute passes, so the profiler does not time them. The matrices are copied from the tensor (copyBufferToTexture,
  * recorded in order with the dispatches) into a texture kept per slot and
  * size (until Gpu.destroy; Gpu.textureBytes says how much), so the copy is
  * the only extra cost: O(rows·cols) against the GEMM's O(M·rows·cols) when
