@@ -67,6 +67,8 @@ export class PipelineCache {
         // compilation info is optional; the validation message still names the kernel
       }
       this.onError(kernel.name, `pipeline creation failed: ${err.message}${details}`);
+    }, () => {
+      // popErrorScope rejects only when the device is gone, which Gpu reports as a lost device.
     });
     this.checks.push(check);
     this.pipelines.set(key, pipeline);
