@@ -26,8 +26,9 @@ export class PipelineCache {
   /**
    * Resolves when the checks of every pipeline created so far are in (their
    * errors reported through onError). A failed pipeline's own error, with
-   * the compiler's messages, arrives only after this: Gpu awaits it before
-   * throwing, so that error, not a later "invalid pipeline" one, is thrown.
+   * the compiler's messages, comes from its check, later than the errors of
+   * the pipeline's uses: Gpu awaits the checks before throwing, so that
+   * error, not an "invalid pipeline" one, is thrown.
    */
   async checked(): Promise<void> {
     while (this.checks.length > 0) await Promise.all(this.checks.splice(0));

@@ -59,7 +59,7 @@ export function textureOperandProblem(m: MatrixStack, limits: GPUSupportedLimits
 
 /** One texture per (slot, size), refilled at each use. */
 export class OperandTextures {
-  private readonly textures = new Map<string, GPUTexture>();
+  private readonly textures = new Map<string, { texture: GPUTexture; binding: TextureBinding }>();
 
   constructor(private readonly device: GPUDevice) {}
 
@@ -77,24 +77,25 @@ export class OperandTextures {
     }
     const size: [number, number, number] = [m.cols / 4, m.rows, m.layers];
     const key = `${slot}:${size.join('x')}`;
-    let texture = this.textures.get(key);
-    if (!texture) {
-      texture = this.device.createTexture({ label: key, size, format: 'rgba32float', usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST });
-      this.textures.set(key, texture);
+    let entry = this.textures.get(key);
+    if (!entry) {
+      const texture = this.device.createTexture({ label: key, size, format: 'rgba32float', usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST });
+      entry = { texture, binding: { view: texture.createView({ dimension: '2d-array' }), label: key } };
+      this.textures.set(key, entry);
     }
-    encoder.copyBufferToTexture({ buffer: t.buffer, bytesPerRow: m.cols * 4, rowsPerImage: m.rows }, { texture }, size);
-    return { view: texture.createView({ dimension: '2d-array' }), label: key };
+    encoder.copyBufferToTexture({ buffer: t.buffer, bytesPerRow: m.cols * 4, rowsPerImage: m.rows }, { texture: entry.texture }, size);
+    return entry.binding;
   }
 
   /** Bytes held by the textures: a copy of each weight read through one, kept until destroy. */
   get bytes(): number {
     let n = 0;
-    for (const t of this.textures.values()) n += t.width * t.height * t.depthOrArrayLayers * 16;
+    for (const { texture: t } of this.textures.values()) n += t.width * t.height * t.depthOrArrayLayers * 16;
     return n;
   }
 
   destroy(): void {
-    for (const t of this.textures.values()) t.destroy();
+    for (const { texture } of this.textures.values()) texture.destroy();
     this.textures.clear();
   }
 }

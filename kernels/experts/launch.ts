@@ -24,8 +24,9 @@ import gateUpWeightsTexture from './weights-gate-up-texture.wgsl.ts';
  * 4 x 4 blocks of mat4x4f in tile.wgsl (which asserts these values);
  * TM x FORWARD_TN for the forward ones (gate-up.wgsl, down.wgsl: named vec4
  * accumulators, a smaller block because they read the weights through
- * textures on SwiftShader, where loads then cost less than spills). Row-tiled kernels (forward, dxp,
- * dg/du) use ROW_WG_ROWS x ROW_WG_COLS invocations: a row tile of only
+ * textures on SwiftShader, where loads then cost less than spills).
+ * Row-tiled kernels (forward, dxp, dg/du) use ROW_WG_ROWS x ROW_WG_COLS
+ * invocations: a row tile of only
  * TM·ROW_WG_ROWS = 16 rows, so an expert whose row count is not a multiple
  * of it wastes little. Weight-gradient kernels use WEIGHT_WG_* for 64 x 64
  * tiles of dW_e. BATCHES: how SwiftShader deals workgroups to its threads
@@ -61,7 +62,7 @@ interface KernelShape {
   readonly kind: 'rows' | 'weights';
   /** Output columns per invocation: TN, or TN/2 when gate and up share the tile. */
   readonly colsPerInvocation: number;
-  /** The forward kernels read their weights through one of these (bindings and load_w). */
+  /** The forward kernels read their weights through one of these (the weight bindings and their load functions). */
   readonly weights?: Readonly<Record<WeightSource, string>>;
 }
 
@@ -88,7 +89,6 @@ export function expertKernel(name: ExpertKernelName, weights: WeightSource = 'st
   if (!s.weights) return { name, code: `${HEADER}\n${s.body}`, constants: workgroupShape(s.kind) };
   return { name: weights === 'texture' ? `${name}_tex` : name, code: `${HEADER}\n${s.weights[weights]}\n${s.body}`, constants: workgroupShape(s.kind) };
 }
-
 
 /** Output rows and columns one workgroup of `name` covers. */
 export function workgroupTile(name: ExpertKernelName): { rows: number; cols: number } {

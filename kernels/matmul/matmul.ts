@@ -164,9 +164,8 @@ export function matmulInto(gpu: Gpu, c: Tensor, a: Tensor, b: Tensor, o: MatmulO
   const stack = { layers: batch, rows: K, cols: N };
   const textureB = gpu.canTexture(stack);
   const t = matmulTuning(o, K, N, textureB);
-  const kernel = matmulKernel(o, K, N, textureB);
-  const bBinding = kernel.name.endsWith('_tex') ? gpu.texture('matmul.B', b, stack) : b;
-  gpu.dispatch(kernel, [c, a, bBinding], dispatch2d(M, N, t.WG_Y * t.TM, t.WG_X * t.TN, gpu.maxWorkgroupsPerDimension, batch), params);
+  const bBinding = matmulBody(o, K, N, textureB) === 'tex' ? gpu.texture('matmul.B', b, stack) : b;
+  gpu.dispatch(matmulKernel(o, K, N, textureB), [c, a, bBinding], dispatch2d(M, N, t.WG_Y * t.TM, t.WG_X * t.TN, gpu.maxWorkgroupsPerDimension, batch), params);
 }
 
 /** Allocates C and records the product. */
