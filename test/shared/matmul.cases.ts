@@ -58,6 +58,23 @@ async function withTextures(gpu: Gpu, f: () => Promise<void>): Promise<void> {
   }
 }
 
+/** C = 0.5·A·B + C over 3 products of [19, K]·[K, N]; `seed` and the next two draw A, B and C. */
+async function batchedAccumulate(gpu: Gpu, K: number, N: number, seed: number, what: string): Promise<void> {
+  const [batch, M] = [3, 19];
+  const a = randomArray(batch * M * K, seed);
+  const b = randomArray(batch * K * N, seed + 1);
+  const c0 = randomArray(batch * M * N, seed + 2);
+  const A = gpu.upload(a, [batch, M, K], 'A');
+  const B = gpu.upload(b, [batch, K, N], 'B');
+  const C = gpu.upload(c0, [batch, M, N], 'C');
+  matmulInto(gpu, C, A, B, { batch, accumulate: true, alpha: 0.5 });
+  try {
+    expectClose(`matmul C (${what})`, await gpu.readF32(C), matmulRef(a, b, M, K, N, { batch, alpha: 0.5, c0 }));
+  } finally {
+    gpu.release(A, B, C);
+  }
+}
+
 export const matmulCases: readonly SharedCase[] = [
   ...products,
   {
@@ -67,40 +84,11 @@ export const matmulCases: readonly SharedCase[] = [
   },
   {
     name: 'matmul: batched through a texture array (a layer per product), accumulate, alpha=0.5',
-    run: (gpu) =>
-      withTextures(gpu, async () => {
-        const [batch, M, K, N] = [3, 19, 8, 64];
-        const a = randomArray(batch * M * K, 4);
-        const b = randomArray(batch * K * N, 5);
-        const c0 = randomArray(batch * M * N, 6);
-        const A = gpu.upload(a, [batch, M, K], 'A');
-        const B = gpu.upload(b, [batch, K, N], 'B');
-        const C = gpu.upload(c0, [batch, M, N], 'C');
-        matmulInto(gpu, C, A, B, { batch, accumulate: true, alpha: 0.5 });
-        try {
-          expectClose('matmul C (texture, batched, accumulate)', await gpu.readF32(C), matmulRef(a, b, M, K, N, { batch, alpha: 0.5, c0 }));
-        } finally {
-          gpu.release(A, B, C);
-        }
-      }),
+    run: (gpu) => withTextures(gpu, () => batchedAccumulate(gpu, 8, 64, 4, 'texture, batched, accumulate')),
   },
   {
     name: 'matmul: batched, accumulate, alpha=0.5',
-    run: async (gpu) => {
-      const [batch, M, K, N] = [3, 19, 33, 21];
-      const a = randomArray(batch * M * K, 1);
-      const b = randomArray(batch * K * N, 2);
-      const c0 = randomArray(batch * M * N, 3);
-      const A = gpu.upload(a, [batch, M, K], 'A');
-      const B = gpu.upload(b, [batch, K, N], 'B');
-      const C = gpu.upload(c0, [batch, M, N], 'C');
-      matmulInto(gpu, C, A, B, { batch, accumulate: true, alpha: 0.5 });
-      try {
-        expectClose('matmul C (batched, accumulate)', await gpu.readF32(C), matmulRef(a, b, M, K, N, { batch, alpha: 0.5, c0 }));
-      } finally {
-        gpu.release(A, B, C);
-      }
-    },
+    run: (gpu) => batchedAccumulate(gpu, 33, 21, 1, 'batched, accumulate'),
   },
   {
     name: 'matmul: K = 0 writes zeros',
