@@ -15,6 +15,7 @@ import inputGradBody from './input-grad.wgsl.ts';
 import tileHelpers from './tile.wgsl.ts';
 import downWeightsStorage from './weights-down-storage.wgsl.ts';
 import downWeightsTexture from './weights-down-texture.wgsl.ts';
+import { forwardRows, type ForwardRowsSpec } from './forward-rows.ts';
 import gateUpWeightsStorage from './weights-gate-up-storage.wgsl.ts';
 import gateUpWeightsTexture from './weights-gate-up-texture.wgsl.ts';
 
@@ -28,7 +29,7 @@ import gateUpWeightsTexture from './weights-gate-up-texture.wgsl.ts';
  * Row-tiled kernels (forward, dxp, dg/du) use ROW_WG_ROWS x ROW_WG_COLS
  * invocations: a row tile of only
  * TM·ROW_WG_ROWS = 16 rows, so an expert whose row count is not a multiple
- * of it wastes little. Weight-gradient kernels use WEIGHT_WG_* for 64 x 64
+ * of it wastes little (the forward kernels less still: FORWARD_ROW_PATHS). Weight-gradient kernels use WEIGHT_WG_* for 64 x 64
  * tiles of dW_e. BATCHES: how SwiftShader deals workgroups to its threads
  * (work_item in tile.wgsl numbers the work for it). ROW_BLOCK: row tiles per
  * block in the order of a row-tiled kernel's items (row_block_tile in
@@ -49,12 +50,28 @@ export const EXPERTS_TUNING = {
   BATCHES: 16,
   ROW_BLOCK: 4,
   TEXTURE_MIN_ROWS_PER_EXPERT: 8,
+  FORWARD_ROW_PATHS: [4, 8, 12, 16],
 } as const;
 
 const { TM, TN, FORWARD_TN, BATCHES, ROW_BLOCK } = EXPERTS_TUNING;
 const HEADER = `${wgslConsts({ TM, TN, FORWARD_TN, BATCHES, ROW_BLOCK })}\n${tileHelpers}`;
 
 export type ExpertKernelName = 'experts_gate_up' | 'experts_down' | 'experts_down_bwd' | 'experts_input_grad' | 'experts_down_wgrad' | 'experts_gate_up_wgrad';
+
+/** The forward kernels' multiply-add loops (forward-rows.ts); the weight loads come from weights-*.wgsl. */
+const GATE_UP_ROWS: ForwardRowsSpec = {
+  rows: 'x',
+  prelude: 'let col = col0 / 4u;',
+  weights: (k) => [`gate_w(e, ${k}, col)`, `up_w(e, ${k}, col)`],
+  store: 'put4',
+};
+const DOWN_ROWS: ForwardRowsSpec = {
+  rows: 'a',
+  // Column groups, the second clamped to the row (its results are not stored).
+  prelude: 'let g0 = col0 / 4u;\nlet g1 = min(g0 + 1u, p.n_dim / 4u - 1u);',
+  weights: (k) => [`down_w(e, ${k}, g0)`, `down_w(e, ${k}, g1)`],
+  store: 'put8',
+};
 
 interface KernelShape {
   readonly body: string;
@@ -70,8 +87,8 @@ interface KernelShape {
 export type WeightSource = 'storage' | 'texture';
 
 const SHAPES: Record<ExpertKernelName, KernelShape> = {
-  experts_gate_up: { body: gateUpBody, kind: 'rows', colsPerInvocation: EXPERTS_TUNING.FORWARD_TN / 2, weights: { storage: gateUpWeightsStorage, texture: gateUpWeightsTexture } },
-  experts_down: { body: downBody, kind: 'rows', colsPerInvocation: EXPERTS_TUNING.FORWARD_TN, weights: { storage: downWeightsStorage, texture: downWeightsTexture } },
+  experts_gate_up: { body: `${gateUpBody}\n${forwardRows(GATE_UP_ROWS, EXPERTS_TUNING.FORWARD_ROW_PATHS, EXPERTS_TUNING.TM)}`, kind: 'rows', colsPerInvocation: EXPERTS_TUNING.FORWARD_TN / 2, weights: { storage: gateUpWeightsStorage, texture: gateUpWeightsTexture } },
+  experts_down: { body: `${downBody}\n${forwardRows(DOWN_ROWS, EXPERTS_TUNING.FORWARD_ROW_PATHS, EXPERTS_TUNING.TM)}`, kind: 'rows', colsPerInvocation: EXPERTS_TUNING.FORWARD_TN, weights: { storage: downWeightsStorage, texture: downWeightsTexture } },
   experts_down_bwd: { body: downBackwardBody, kind: 'rows', colsPerInvocation: EXPERTS_TUNING.TN },
   experts_input_grad: { body: inputGradBody, kind: 'rows', colsPerInvocation: EXPERTS_TUNING.TN },
   experts_down_wgrad: { body: downWeightGradBody, kind: 'weights', colsPerInvocation: EXPERTS_TUNING.TN },

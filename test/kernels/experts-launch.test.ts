@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { checkPaths } from '../../kernels/experts/forward-rows.ts';
 import { EXPERTS_TUNING, rowTileLaunch, weightTileLaunch, workgroupTile } from '../../kernels/experts/launch.ts';
 import { rng } from '../helpers/rng.ts';
 
@@ -11,6 +12,14 @@ describe('expert kernels: launch arithmetic', () => {
     expect(workgroupTile('experts_gate_up')).toEqual({ rows: t.TM * t.ROW_WG_ROWS, cols: (t.FORWARD_TN / 2) * t.ROW_WG_COLS });
     expect(workgroupTile('experts_down_bwd')).toEqual({ rows: t.TM * t.ROW_WG_ROWS, cols: t.TN * t.ROW_WG_COLS });
     expect(workgroupTile('experts_gate_up_wgrad')).toEqual({ rows: t.TM * t.WEIGHT_WG_ROWS, cols: (t.TN / 2) * t.WEIGHT_WG_COLS });
+  });
+
+  it('forward row paths: ascending row counts that end with the whole tile, or an error that names them', () => {
+    expect(() => checkPaths(EXPERTS_TUNING.FORWARD_ROW_PATHS, EXPERTS_TUNING.TM)).not.toThrow();
+    expect(() => checkPaths([16], 16)).not.toThrow();
+    for (const bad of [[], [4, 8], [8, 4, 16], [0, 16], [4.5, 16], [4, 4, 16], [4, 20]]) {
+      expect(() => checkPaths(bad, 16), `[${bad.join(', ')}]`).toThrow(`FORWARD_ROW_PATHS must be ascending positive row counts ending with TM = 16; got [${bad.join(', ')}]`);
+    }
   });
 
   it('row tiles: R / BM + E of them, in whole blocks; BATCHES·ceil(items / BATCHES) workgroups, folded', () => {

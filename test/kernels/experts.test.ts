@@ -29,10 +29,14 @@ const CASES: readonly Case[] = [
   { name: 'tiny F, odd H', H: 17, F: 3, counts: [6, 9], R: 20 },
   { name: 'H and F not multiples of any tile, several tiles each way', H: 72, F: 81, counts: [40, 70, 25], R: 150 },
   { name: 'tile boundaries: 0, 1, 15, 16, 17, 32, 33 rows', H: 8, F: 8, counts: [0, 1, 15, 16, 17, 0, 32, 33, 2], R: 130 },
+  // The forward kernels have a loop for 4, 8, 12 and 16 rows (FORWARD_ROW_PATHS, forward-rows.ts); an
+  // expert's last tile runs the smallest that covers it: every count 1 .. 16, and more than one tile.
+  { name: 'last tiles of every row count 1 .. 16 (each forward row path and its edges)', H: 12, F: 16, counts: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 19, 30], R: 185 },
   // H and F multiples of 64: on the (software) test GPU the forward kernels read the weights through
   // textures (texture-operand.ts); the last case only the down projection's (F = 72 is not).
   { name: 'weights through textures, tile boundaries and empty experts', H: 64, F: 128, counts: [0, 1, 15, 17, 33, 0], R: 70 },
   { name: 'weights through textures, all rows to one expert', H: 128, F: 64, counts: [0, 50, 0], R: 50 },
+  { name: 'weights through textures, last tiles of 3, 4, 5, 8, 9, 12, 13 and 16 rows', H: 64, F: 128, counts: [3, 4, 5, 8, 9, 12, 13, 16, 29], R: 99 },
   { name: 'down weights through a texture, gate and up from storage', H: 64, F: 72, counts: [9, 0, 20], R: 31 },
 ];
 
