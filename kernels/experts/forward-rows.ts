@@ -7,14 +7,15 @@
  * array in registers, so every row's accumulators and loads are written out
  * with constant indices (named variables). A row tile of TM = 16 rows then
  * always costs 16 rows of multiply-adds, and an expert's last, partial tile
- * wastes the rest: with the benchmark's routing 11-23% of the forward's
- * multiply-adds. With functions for 4, 8, 12 and 16 rows a partial tile
- * wastes at most 3 rows. The row count is the same for the four
- * invocations of a SwiftShader SIMD group (they share their rows), so the
- * choice does not diverge. A short path reads the weights for fewer rows,
- * so it saves less time than multiply-adds; measured (bench/README.md):
- * the forward 7.7% shorter at N=1024 H=1024 E=64, unchanged within the
- * noise at N=1024 H=512 E=32 and N=512 H=256 E=16.
+ * wastes the rest: with the benchmark's routing 10-19% of the multiply-adds
+ * the forward did. With functions for 4, 8, 12 and 16 rows a partial tile
+ * wastes at most 3 rows (2-4%). While ROW_WG_ROWS is 1 every invocation of
+ * a workgroup has the same rows, so the choice does not diverge (were it
+ * to, the result would still be right, only slower). A short path reads
+ * the weights for fewer rows, so it saves less time than multiply-adds;
+ * measured (bench/README.md): the forward 7.7% shorter at N=1024 H=1024
+ * E=64, unchanged within the noise at N=1024 H=512 E=32 and N=512 H=256
+ * E=16.
  *
  * Legend: e expert, k step of the reduction, r row of the invocation.
  */

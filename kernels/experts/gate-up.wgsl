@@ -8,10 +8,11 @@
 // same columns, so a is formed in registers): named vec4 accumulators,
 // c<r>_0 (g) and c<r>_1 (u) for row r. Each x value it loads serves both
 // products; the four invocations of a SwiftShader SIMD group share their
-// rows (the same addresses) and take neighbouring columns. Written out with
-// constant indices (forward-rows.ts says why); 16 x 8 outputs (FORWARD_TN) rather than the 16 x 16 of the
-// backward kernels because with the weights read through textures the
-// spilled accumulators, not the loads, set the speed (bench/README.md).
+// rows (the same addresses) and take neighbouring columns. Written out
+// with constant indices (forward-rows.ts says why); 16 x 8 outputs
+// (FORWARD_TN) rather than the 16 x 16 of the backward kernels because
+// with the weights read through textures the spilled accumulators, not
+// the loads, set the speed (bench/README.md).
 // Row tiles and unused rows as in down.wgsl.
 const_assert TM == 16u && FORWARD_TN == 8u;
 override WG_ROWS: u32;

@@ -27,10 +27,10 @@ import gateUpWeightsTexture from './weights-gate-up-texture.wgsl.ts';
  * accumulators, a smaller block because they read the weights through
  * textures on SwiftShader, where loads then cost less than spills).
  * Row-tiled kernels (forward, dxp, dg/du) use ROW_WG_ROWS x ROW_WG_COLS
- * invocations: a row tile of only
- * TM·ROW_WG_ROWS = 16 rows, so an expert whose row count is not a multiple
- * of it wastes little (the forward kernels less still: FORWARD_ROW_PATHS). Weight-gradient kernels use WEIGHT_WG_* for 64 x 64
- * tiles of dW_e. BATCHES: how SwiftShader deals workgroups to its threads
+ * invocations: a row tile of only TM·ROW_WG_ROWS = 16 rows, so an expert
+ * whose row count is not a multiple of it wastes little (the forward
+ * kernels less still: FORWARD_ROW_PATHS). Weight-gradient kernels use
+ * WEIGHT_WG_* for 64 x 64 tiles of dW_e. BATCHES: how SwiftShader deals workgroups to its threads
  * (work_item in tile.wgsl numbers the work for it). ROW_BLOCK: row tiles per
  * block in the order of a row-tiled kernel's items (row_block_tile in
  * tile.wgsl). TEXTURE_MIN_ROWS_PER_EXPERT: the forward reads the weights
