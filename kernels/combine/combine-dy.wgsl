@@ -2,10 +2,13 @@
 // dy[r, h] = weight[s] * dOut[t, h]. Rows at or beyond offsets[E] are written
 // as 0 (documented in combine.ts), so the worst-case-sized buffer holds no
 // stale values. Dropped slots own no row and so send no gradient.
-// WG from COMBINE_TUNING.
+// WG and COLS from COMBINE_TUNING: one invocation per COLS consecutive
+// columns of a row, so the row's lookups are paid once per COLS elements
+// (permute-rows.wgsl says why that matters on SwiftShader).
+const_assert COLS == 8u;
 
 struct Params {
-  RH: u32, // R * H, the elements of dy
+  chunks: u32, // R * ceil(H / COLS): the invocations with work
   H: u32,
   K: u32,
   E: u32,
@@ -24,13 +27,24 @@ override WG: u32;
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) li: u32) {
   let i = (wid.x + wid.y * nwg.x + wid.z * nwg.x * nwg.y) * WG + li;
-  if (i >= p.RH) { return; }
-  let r = i / p.H;
-  var v = 0.0;
-  if (r < offsets[p.E]) {
-    let s = row_slot[r];
-    let t = s / p.K;
-    v = weight[s] * d_out[t * p.H + (i - r * p.H)];
+  if (i >= p.chunks) { return; }
+  let per_row = (p.H + COLS - 1u) / COLS;
+  let r = i / per_row;
+  let h = (i - r * per_row) * COLS;
+  let o = r * p.H + h;
+  // Columns at or beyond H belong to the next row: not written.
+  let n = min(COLS, p.H - h);
+  if (r >= offsets[p.E]) {
+    for (var j = 0u; j < n; j++) { dy[o + j] = 0.0; }
+    return;
   }
-  dy[i] = v;
+  let s = row_slot[r];
+  let w = weight[s];
+  let src = (s / p.K) * p.H + h;
+  if (n == COLS) {
+    dy[o] = w * d_out[src]; dy[o + 1u] = w * d_out[src + 1u]; dy[o + 2u] = w * d_out[src + 2u]; dy[o + 3u] = w * d_out[src + 3u];
+    dy[o + 4u] = w * d_out[src + 4u]; dy[o + 5u] = w * d_out[src + 5u]; dy[o + 6u] = w * d_out[src + 6u]; dy[o + 7u] = w * d_out[src + 7u];
+  } else {
+    for (var j = 0u; j < n; j++) { dy[o + j] = w * d_out[src + j]; }
+  }
 }

@@ -1,10 +1,17 @@
 // out[t, h] = sum over k = 0..K-1, ascending, of weight[t, k] * y[slotRow[t*K + k], h];
 // dropped slots (slotRow = NONE) are skipped, so they contribute exactly 0 and
 // a token whose slots are all dropped gets exactly 0 (the residual add happens
-// outside). A gather in a fixed order: deterministic. WG from COMBINE_TUNING.
+// outside). A gather in a fixed order: deterministic. WG and COLS from
+// COMBINE_TUNING.
+//
+// One invocation per COLS consecutive columns of a token, written out with
+// constant offsets, so the token's lookups (a division, slotRow and weight
+// for each k) are paid once per COLS elements (permute-rows.wgsl says why
+// that matters on SwiftShader).
+const_assert COLS == 8u;
 
 struct Params {
-  NH: u32, // N * H, the elements of out
+  chunks: u32, // N * ceil(H / COLS): the invocations with work
   H: u32,
   K: u32,
 }
@@ -22,14 +29,36 @@ override WG: u32;
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) li: u32) {
   let i = (wid.x + wid.y * nwg.x + wid.z * nwg.x * nwg.y) * WG + li;
-  if (i >= p.NH) { return; }
-  let t = i / p.H;
-  let h = i - t * p.H;
-  var acc = 0.0;
-  for (var k = 0u; k < p.K; k++) {
-    let s = t * p.K + k;
-    let row = slot_row[s];
-    if (row != NONE) { acc += weight[s] * y[row * p.H + h]; }
+  if (i >= p.chunks) { return; }
+  let per_row = (p.H + COLS - 1u) / COLS;
+  let t = i / per_row;
+  let h = (i - t * per_row) * COLS;
+  let o = t * p.H + h;
+  // Columns at or beyond H belong to the next token: not written.
+  let n = min(COLS, p.H - h);
+  if (n == COLS) {
+    var a0 = 0.0; var a1 = 0.0; var a2 = 0.0; var a3 = 0.0; var a4 = 0.0; var a5 = 0.0; var a6 = 0.0; var a7 = 0.0;
+    for (var k = 0u; k < p.K; k++) {
+      let s = t * p.K + k;
+      let row = slot_row[s];
+      if (row != NONE) {
+        let w = weight[s];
+        let b = row * p.H + h;
+        a0 += w * y[b]; a1 += w * y[b + 1u]; a2 += w * y[b + 2u]; a3 += w * y[b + 3u];
+        a4 += w * y[b + 4u]; a5 += w * y[b + 5u]; a6 += w * y[b + 6u]; a7 += w * y[b + 7u];
+      }
+    }
+    out[o] = a0; out[o + 1u] = a1; out[o + 2u] = a2; out[o + 3u] = a3;
+    out[o + 4u] = a4; out[o + 5u] = a5; out[o + 6u] = a6; out[o + 7u] = a7;
+  } else {
+    for (var j = 0u; j < n; j++) {
+      var acc = 0.0;
+      for (var k = 0u; k < p.K; k++) {
+        let s = t * p.K + k;
+        let row = slot_row[s];
+        if (row != NONE) { acc += weight[s] * y[row * p.H + h + j]; }
+      }
+      out[o + j] = acc;
+    }
   }
-  out[i] = acc;
 }

@@ -5,16 +5,22 @@
  * launches are sized for the worst case R = N·K and bound-check against
  * offsets[E] in the GPU buffer. Legend: N tokens, H hidden, K top-k, R = N·K.
  */
-import { dispatch1d, packParams, type Gpu, type KernelSource, type Tensor } from '../../engine/gpu/index.ts';
+import { ceilDiv, dispatch1d, packParams, wgslConsts, type Gpu, type KernelSource, type Tensor } from '../../engine/gpu/index.ts';
 import permuteBody from './permute-rows.wgsl.ts';
 import type { RoutedSlots } from './route.ts';
 import { rowsOf } from './shapes.ts';
 import unpermuteBody from './unpermute-grad.wgsl.ts';
 
-/** The one definition of the permute kernels' workgroup size (a WGSL override). */
-export const PERMUTE_TUNING = { WG: 256 } as const;
-const PERMUTE: KernelSource = { name: 'permute_rows', code: permuteBody, constants: PERMUTE_TUNING };
-const UNPERMUTE: KernelSource = { name: 'unpermute_grad', code: unpermuteBody, constants: PERMUTE_TUNING };
+/**
+ * The one definition of the permute kernels' tunables: WG, the workgroup
+ * size (a WGSL override); COLS, the columns of a row that one invocation
+ * handles (a WGSL const: permute-rows.wgsl, unpermute-grad.wgsl).
+ */
+export const PERMUTE_TUNING = { WG: 256, COLS: 8 } as const;
+const HEADER = wgslConsts({ COLS: PERMUTE_TUNING.COLS });
+const WG = { WG: PERMUTE_TUNING.WG };
+const PERMUTE: KernelSource = { name: 'permute_rows', code: `${HEADER}\n${permuteBody}`, constants: WG };
+const UNPERMUTE: KernelSource = { name: 'unpermute_grad', code: `${HEADER}\n${unpermuteBody}`, constants: WG };
 
 /** xp_RH [N·K, H]: xp[r] = x[rowSlot[r] / K] for r < offsets[E]; rows beyond are 0. */
 export function permuteRows(gpu: Gpu, x_NH: Tensor, slots: RoutedSlots, label = 'xp_RH'): Tensor {
@@ -24,8 +30,8 @@ export function permuteRows(gpu: Gpu, x_NH: Tensor, slots: RoutedSlots, label = 
   gpu.dispatch(
     PERMUTE,
     [xp, x_NH, slots.rowSlot_R, slots.offsets_E1],
-    dispatch1d(R * H, PERMUTE_TUNING.WG, gpu.maxWorkgroupsPerDimension),
-    packParams([['u32', R * H], ['u32', H], ['u32', slots.K], ['u32', slots.E]]),
+    dispatch1d(R * ceilDiv(H, PERMUTE_TUNING.COLS), PERMUTE_TUNING.WG, gpu.maxWorkgroupsPerDimension),
+    packParams([['u32', R * ceilDiv(H, PERMUTE_TUNING.COLS)], ['u32', H], ['u32', slots.K], ['u32', slots.E]]),
   );
   return xp;
 }
@@ -38,8 +44,8 @@ export function unpermuteGrad(gpu: Gpu, dxp_RH: Tensor, slots: RoutedSlots, labe
   gpu.dispatch(
     UNPERMUTE,
     [dx, dxp_RH, slots.slotRow_R],
-    dispatch1d(N * H, PERMUTE_TUNING.WG, gpu.maxWorkgroupsPerDimension),
-    packParams([['u32', N * H], ['u32', H], ['u32', K]]),
+    dispatch1d(N * ceilDiv(H, PERMUTE_TUNING.COLS), PERMUTE_TUNING.WG, gpu.maxWorkgroupsPerDimension),
+    packParams([['u32', N * ceilDiv(H, PERMUTE_TUNING.COLS)], ['u32', H], ['u32', K]]),
   );
   return dx;
 }
