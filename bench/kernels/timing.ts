@@ -7,6 +7,14 @@
  * process CPU time per run (all threads: SwiftShader runs on CPU threads) is
  * kept too, because it moves less than wall time when the machine is busy.
  *
+ * Each timed sample is preceded by an untimed run of the same
+ * implementation. Without it a sample measured the switch from the
+ * implementation before it in the round: on the 2-core machine the
+ * engine's experts forward at N=512 H=256 E=16 took a median of 162 ms
+ * when it followed jax-js in the round and 176-191 ms when it followed the
+ * CPU implementation (jax-js's own figure did not move: 503-519 ms).
+ * The pairs keep the interleaving, so load changes still fall on all alike.
+ *
  * Every run is awaited through the same GpuWait for every implementation:
  * the peers drive the same Dawn instance, whose Node bindings spin a core
  * while GPU work is pending (engine/gpu/gpu-wait.ts), so how the run is
@@ -51,6 +59,8 @@ export async function timeInterleaved(entries: readonly Prepared[], o: TimingOpt
   while (entries.some((_, i) => wants(i))) {
     for (let i = 0; i < entries.length; i++) {
       if (!wants(i)) continue;
+      // An untimed run first, so that every timed sample follows a run of its own implementation.
+      if (entries.length > 1) await timeOnce(entries[i], o.wait);
       const t = await timeOnce(entries[i], o.wait);
       wall[i].push(t.wallS);
       cpu[i].push(t.cpuS);
