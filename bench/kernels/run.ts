@@ -315,7 +315,7 @@ async function main(): Promise<void> {
       'moe-engine': commit,
     },
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', loadAverageStart: loadStart, loadAverageEnd: loadavg()[0] },
-    options: { ...o, shapes: o.shapes.map(shapeLabel), runsAwaited: waitMode, timedRunsFollow: 'an untimed run of the same implementation' },
+    options: { ...o, shapes: o.shapes.map(shapeLabel), runsAwaited: waitMode, timedRunsFollow: 'an untimed run of the same implementation (ops with more than one implementation)' },
     date: new Date().toISOString(),
     rows: rows.map((r) => ({ ...r, value: Number(r.value.toPrecision(4)) })),
     shrunk: shrunk.map((c) => ({ requested: shapeLabel(c.requested), measured: shapeLabel(c.measured), reason: c.reason })),

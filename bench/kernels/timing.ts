@@ -7,13 +7,14 @@
  * process CPU time per run (all threads: SwiftShader runs on CPU threads) is
  * kept too, because it moves less than wall time when the machine is busy.
  *
- * Each timed sample is preceded by an untimed run of the same
- * implementation. Without it a sample measured the switch from the
- * implementation before it in the round: on the 2-core machine the
- * engine's experts forward at N=512 H=256 E=16 took a median of 162 ms
- * when it followed jax-js in the round and 176-191 ms when it followed the
- * CPU implementation (jax-js's own figure did not move: 503-519 ms).
- * The pairs keep the interleaving, so load changes still fall on all alike.
+ * With more than one implementation, each timed sample is preceded by an
+ * untimed run of the same implementation, so that no sample directly
+ * follows another implementation's run: on the 2-core machine the engine's
+ * experts forward at N=512 H=256 E=16 took a median of 162 ms when it
+ * followed jax-js in the round and 176-191 ms when it followed the CPU
+ * implementation (jax-js's gather variant: 503-519 ms in every order; cause
+ * not found, bench/README.md). The pairs keep the interleaving, so load
+ * changes still fall on all alike.
  *
  * Every run is awaited through the same GpuWait for every implementation:
  * the peers drive the same Dawn instance, whose Node bindings spin a core

@@ -17,10 +17,11 @@ import dWeightBody from './combine-dweight.wgsl.ts';
 import dyBody from './combine-dy.wgsl.ts';
 
 /**
- * The one definition of the combine kernels' tunables: WG, the workgroup
- * size (a WGSL override); COLS, the columns of a row that one invocation
- * handles (a WGSL const: combine.wgsl, combine-dy.wgsl; combine-dweight.wgsl
- * has one invocation per slot).
+ * The one definition of the combine kernels' sizes: WG, the workgroup
+ * size (a WGSL override, tunable); COLS, the columns of a row that one
+ * invocation handles (a WGSL const: combine.wgsl and combine-dy.wgsl are
+ * written out for 8 and assert it; combine-dweight.wgsl has one invocation
+ * per slot).
  */
 export const COMBINE_TUNING = { WG: 256, COLS: 8 } as const;
 const WG = { WG: COMBINE_TUNING.WG };

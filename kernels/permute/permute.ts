@@ -12,9 +12,10 @@ import { rowsOf } from './shapes.ts';
 import unpermuteBody from './unpermute-grad.wgsl.ts';
 
 /**
- * The one definition of the permute kernels' tunables: WG, the workgroup
- * size (a WGSL override); COLS, the columns of a row that one invocation
- * handles (a WGSL const: permute-rows.wgsl, unpermute-grad.wgsl).
+ * The one definition of the permute kernels' sizes: WG, the workgroup
+ * size (a WGSL override, tunable); COLS, the columns of a row that one
+ * invocation handles (a WGSL const: permute-rows.wgsl and
+ * unpermute-grad.wgsl are written out for 8 and assert it).
  */
 export const PERMUTE_TUNING = { WG: 256, COLS: 8 } as const;
 const HEADER = wgslConsts({ COLS: PERMUTE_TUNING.COLS });
