@@ -2,10 +2,8 @@
 // dy[r, h] = weight[s] * dOut[t, h]. Rows at or beyond offsets[E] are written
 // as 0 (documented in combine.ts), so the worst-case-sized buffer holds no
 // stale values. Dropped slots own no row and so send no gradient.
-// WG and COLS from COMBINE_TUNING: one invocation per COLS consecutive
-// columns of a row, so the row's lookups are paid once per COLS elements
-// (permute-rows.wgsl says why that matters on SwiftShader).
-const_assert COLS == 8u;
+// WG from COMBINE_TUNING; one invocation per chunk of COLS columns of a row
+// (row-chunks.wgsl).
 
 struct Params {
   chunks: u32, // R * ceil(H / COLS): the invocations with work
@@ -28,12 +26,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) li: u32) {
   let i = (wid.x + wid.y * nwg.x + wid.z * nwg.x * nwg.y) * WG + li;
   if (i >= p.chunks) { return; }
-  let per_row = (p.H + COLS - 1u) / COLS;
-  let r = i / per_row;
-  let h = (i - r * per_row) * COLS;
+  let c = row_chunk(i, p.H);
+  let r = c.x;
+  let h = c.y;
+  let n = c.z;
   let o = r * p.H + h;
-  // Columns at or beyond H belong to the next row: not written.
-  let n = min(COLS, p.H - h);
   if (r >= offsets[p.E]) {
     for (var j = 0u; j < n; j++) { dy[o + j] = 0.0; }
     return;

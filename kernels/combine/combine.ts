@@ -9,26 +9,19 @@
  * No host readback: launches are sized for R = N·K rows and bound-check
  * against offsets[E] on the GPU. Legend: N tokens, H hidden, K top-k, R = N·K.
  */
-import { ceilDiv, dispatch1d, packParams, wgslConsts, type Gpu, type KernelSource, type Tensor } from '../../engine/gpu/index.ts';
+import { dispatch1d, packParams, type Gpu, type KernelSource, type Tensor } from '../../engine/gpu/index.ts';
 import type { RoutedSlots } from '../permute/route.ts';
+import { ROW_CHUNKS_WGSL, rowChunks } from '../permute/row-chunks.ts';
 import { rowsOf } from '../permute/shapes.ts';
 import combineBody from './combine.wgsl.ts';
 import dWeightBody from './combine-dweight.wgsl.ts';
 import dyBody from './combine-dy.wgsl.ts';
 
-/**
- * The one definition of the combine kernels' sizes: WG, the workgroup
- * size (a WGSL override, tunable); COLS, the columns of a row that one
- * invocation handles (a WGSL const: combine.wgsl and combine-dy.wgsl are
- * written out for 8 and assert it; combine-dweight.wgsl has one invocation
- * per slot).
- */
-export const COMBINE_TUNING = { WG: 256, COLS: 8 } as const;
-const WG = { WG: COMBINE_TUNING.WG };
-const HEADER = wgslConsts({ COLS: COMBINE_TUNING.COLS });
-const COMBINE: KernelSource = { name: 'combine', code: `${HEADER}\n${combineBody}`, constants: WG };
-const COMBINE_DY: KernelSource = { name: 'combine_dy', code: `${HEADER}\n${dyBody}`, constants: WG };
-const COMBINE_DWEIGHT: KernelSource = { name: 'combine_dweight', code: dWeightBody, constants: WG };
+/** The one definition of the combine kernels' workgroup size (a WGSL override); the row chunks of combine and combine_dy are row-chunks.ts's. */
+export const COMBINE_TUNING = { WG: 256 } as const;
+const COMBINE: KernelSource = { name: 'combine', code: `${ROW_CHUNKS_WGSL}\n${combineBody}`, constants: COMBINE_TUNING };
+const COMBINE_DY: KernelSource = { name: 'combine_dy', code: `${ROW_CHUNKS_WGSL}\n${dyBody}`, constants: COMBINE_TUNING };
+const COMBINE_DWEIGHT: KernelSource = { name: 'combine_dweight', code: dWeightBody, constants: COMBINE_TUNING };
 
 function checkWeight(op: string, weight_NK: Tensor, slots: RoutedSlots): void {
   const { N, K } = slots;
@@ -43,11 +36,12 @@ export function combine(gpu: Gpu, y_RH: Tensor, weight_NK: Tensor, slots: Routed
   const H = rowsOf('combine', 'y_RH', y_RH, N * K, `expert outputs have N·K = ${N * K} rows (the permuted buffer)`);
   checkWeight('combine', weight_NK, slots);
   const out = gpu.empty([N, H], 'f32', label);
+  const chunks = rowChunks(N, H);
   gpu.dispatch(
     COMBINE,
     [out, y_RH, weight_NK, slots.slotRow_R],
-    dispatch1d(N * ceilDiv(H, COMBINE_TUNING.COLS), COMBINE_TUNING.WG, gpu.maxWorkgroupsPerDimension),
-    packParams([['u32', N * ceilDiv(H, COMBINE_TUNING.COLS)], ['u32', H], ['u32', K]]),
+    dispatch1d(chunks, COMBINE_TUNING.WG, gpu.maxWorkgroupsPerDimension),
+    packParams([['u32', chunks], ['u32', H], ['u32', K]]),
   );
   return out;
 }
@@ -68,11 +62,12 @@ export function combineBackward(gpu: Gpu, dOut_NH: Tensor, y_RH: Tensor, weight_
   const dy = gpu.empty([R, H], 'f32', 'dy_RH');
   const dWeight = gpu.empty([N, K], 'f32', 'dWeight_NK');
   const max = gpu.maxWorkgroupsPerDimension;
+  const chunks = rowChunks(R, H);
   gpu.dispatch(
     COMBINE_DY,
     [dy, dOut_NH, weight_NK, slots.rowSlot_R, slots.offsets_E1],
-    dispatch1d(R * ceilDiv(H, COMBINE_TUNING.COLS), COMBINE_TUNING.WG, max),
-    packParams([['u32', R * ceilDiv(H, COMBINE_TUNING.COLS)], ['u32', H], ['u32', K], ['u32', E]]),
+    dispatch1d(chunks, COMBINE_TUNING.WG, max),
+    packParams([['u32', chunks], ['u32', H], ['u32', K], ['u32', E]]),
   );
   gpu.dispatch(
     COMBINE_DWEIGHT,

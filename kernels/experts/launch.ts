@@ -30,8 +30,9 @@ import gateUpWeightsTexture from './weights-gate-up-texture.wgsl.ts';
  * invocations: a row tile of only TM·ROW_WG_ROWS = 16 rows, so an expert
  * whose row count is not a multiple of it wastes little (the forward
  * kernels less still: FORWARD_ROW_PATHS). Weight-gradient kernels use
- * WEIGHT_WG_* for 64 x 64 tiles of dW_e. BATCHES: how SwiftShader deals workgroups to its threads
- * (work_item in tile.wgsl numbers the work for it). ROW_BLOCK: row tiles per
+ * WEIGHT_WG_* for 64 x 64 tiles of dW_e. BATCHES: how SwiftShader deals
+ * workgroups to its threads (work_item in tile.wgsl numbers the work for
+ * it). ROW_BLOCK: row tiles per
  * block in the order of a row-tiled kernel's items (row_block_tile in
  * tile.wgsl). TEXTURE_MIN_ROWS_PER_EXPERT: the forward reads the weights
  * through textures (where the Gpu allows) only when the rows R are at least

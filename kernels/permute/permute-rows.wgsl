@@ -2,14 +2,8 @@
 // beyond offsets[E] are written as 0, so the worst-case-sized buffer holds
 // no stale values (the expert GEMM runs over it). Launched for the worst
 // case R = N*K; the kept-row count is read from offsets[E] on the GPU, never
-// from the host. WG and COLS from PERMUTE_TUNING.
-//
-// One invocation per COLS consecutive columns of a row, written out with
-// constant offsets: the row's lookups (a division, offsets[E], rowSlot[r]
-// and another division) are paid once per COLS elements. On SwiftShader an
-// integer division is four scalar divisions and every lookup a per-lane
-// gather, so per element they cost more than the copy itself.
-const_assert COLS == 8u;
+// from the host. WG from PERMUTE_TUNING; one invocation per chunk of COLS
+// columns of a row (row-chunks.wgsl), written out with constant offsets.
 
 struct Params {
   chunks: u32, // R * ceil(H / COLS): the invocations with work
@@ -31,12 +25,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) li: u32) {
   let i = (wid.x + wid.y * nwg.x + wid.z * nwg.x * nwg.y) * WG + li;
   if (i >= p.chunks) { return; }
-  let per_row = (p.H + COLS - 1u) / COLS;
-  let r = i / per_row;
-  let h = (i - r * per_row) * COLS;
+  let c = row_chunk(i, p.H);
+  let r = c.x;
+  let h = c.y;
+  let n = c.z;
   let o = r * p.H + h;
-  // Columns at or beyond H belong to the next row: not written.
-  let n = min(COLS, p.H - h);
   if (r >= offsets[p.E]) {
     for (var j = 0u; j < n; j++) { xp[o + j] = 0.0; }
     return;

@@ -2,10 +2,8 @@
 // dxp[slotRow[t*K + k], h], skipping dropped slots (slotRow = NONE). A gather:
 // each output owned by one invocation, summing in a fixed order, so the result
 // is deterministic without float atomics. A token whose slots are all dropped
-// gets exactly 0. WG and COLS from PERMUTE_TUNING: one invocation per COLS
-// consecutive columns of a token, so the token's lookups are paid once per
-// COLS elements (permute-rows.wgsl says why that matters on SwiftShader).
-const_assert COLS == 8u;
+// gets exactly 0. WG from PERMUTE_TUNING; one invocation per chunk of COLS
+// columns of a token (row-chunks.wgsl).
 
 struct Params {
   chunks: u32, // N * ceil(H / COLS): the invocations with work
@@ -26,12 +24,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) li: u32) {
   let i = (wid.x + wid.y * nwg.x + wid.z * nwg.x * nwg.y) * WG + li;
   if (i >= p.chunks) { return; }
-  let per_row = (p.H + COLS - 1u) / COLS;
-  let t = i / per_row;
-  let h = (i - t * per_row) * COLS;
+  let c = row_chunk(i, p.H);
+  let t = c.x;
+  let h = c.y;
+  let n = c.z;
   let o = t * p.H + h;
-  // Columns at or beyond H belong to the next token: not written.
-  let n = min(COLS, p.H - h);
   if (n == COLS) {
     var a0 = 0.0; var a1 = 0.0; var a2 = 0.0; var a3 = 0.0; var a4 = 0.0; var a5 = 0.0; var a6 = 0.0; var a7 = 0.0;
     for (var k = 0u; k < p.K; k++) {

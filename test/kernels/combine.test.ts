@@ -32,7 +32,7 @@ const CASES: Case[] = [
   { what: 'experts 3 and 6 get no tokens', N: 40, K: 2, E: 8, H: 4, route: drop(1.5), idx: () => sampleTopK(40, 2, 8, 15, (e) => (e === 3 || e === 6 ? 0 : 1)) },
   { what: 'all tokens to one expert, C = 5 of 70', N: 70, K: 1, E: 16, H: 3, route: drop(1), idx: () => new Uint32Array(70).fill(2) },
   { what: 'capacity (80) above the token count, H = 1', N: 10, K: 2, E: 2, H: 1, route: drop(8), idx: () => sampleTopK(10, 2, 2, 16) },
-  // combine sums COMBINE_TUNING.COLS = 8 columns per invocation: whole chunks only here, then a tail (H = 300 = 37·8 + 4).
+  // combine sums ROW_CHUNK_COLS = 8 columns per invocation: whole chunks only here, then a tail (H = 300 = 37·8 + 4).
   { what: 'H = 16: whole 8-column chunks, K = 2', N: 50, K: 2, E: 6, H: 16, route: drop(1), idx: () => sampleTopK(50, 2, 6, 18, skew) },
   { what: 'H = 300 longer than a workgroup, K = 3', N: 20, K: 3, E: 6, H: 300, route: drop(1), idx: () => sampleTopK(20, 3, 6, 17, skew) },
 ];

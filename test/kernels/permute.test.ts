@@ -35,7 +35,7 @@ const CASES: Case[] = [
   { what: 'all tokens to one expert, no dropping', N: 70, K: 1, E: 16, H: 3, route: NO_DROP, idx: () => new Uint32Array(70).fill(0), drops: false },
   { what: 'capacity (80) above the token count', N: 10, K: 2, E: 2, H: 4, route: drop(8), idx: () => sampleTopK(10, 2, 2, 6), drops: false },
   { what: 'E = 300 > one expert per scan invocation, C = 1', N: 50, K: 3, E: 300, H: 2, route: drop(2), idx: () => sampleTopK(50, 3, 300, 7, skew), drops: true },
-  // permute_rows copies PERMUTE_TUNING.COLS = 8 columns per invocation: whole chunks, and a shorter last one.
+  // permute_rows copies ROW_CHUNK_COLS = 8 columns per invocation: whole chunks, and a shorter last one.
   { what: 'H = 19: two whole 8-column chunks and a tail of 3, skewed, drops', N: 60, K: 2, E: 5, H: 19, route: drop(1), idx: () => sampleTopK(60, 2, 5, 9, skew), drops: true },
   { what: 'H = 16: whole 8-column chunks only', N: 45, K: 3, E: 6, H: 16, route: NO_DROP, idx: () => sampleTopK(45, 3, 6, 10), drops: false },
   { what: 'N·K = 16384 slots over E = 256 experts, skewed', N: 8192, K: 2, E: 256, H: 2, route: drop(1), idx: () => sampleTopK(8192, 2, 256, 8, (e) => 1 / (1 + e)), drops: true },
